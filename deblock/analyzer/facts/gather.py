@@ -1,0 +1,557 @@
+"""One `ast` pass per module that turns a tree into `ModuleFacts`.
+
+This is the only code in deblock that walks syntax trees. Scope context is a stack
+of frames pushed on entering a def/lambda/class and popped on leaving (never a
+boolean "inside async def" flag: a nested sync `def` inside an `async def` must not
+leak the async context, see style.md §1 on Fixit's bug).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from deblock.analyzer.facts.model import (
+    LAMBDA,
+    OTHER,
+    ArgFact,
+    AssignFact,
+    CallFact,
+    ClassAssignFact,
+    ClassFact,
+    DecoratorFact,
+    FunctionFact,
+    ImportFact,
+    ParamFact,
+)
+from deblock.analyzer.facts.resolve import (
+    BUILTIN_NAMES,
+    OFFLOAD_DECORATORS,
+    PARTIAL,
+    looks_like_class,
+    offload_index,
+)
+from deblock.model import Span
+
+_ARG_DEPTH = 2  # nesting kept for call arguments (`path("x", View.as_view())`)
+_ASSIGN_DEPTH = 5  # module-level values (`urlpatterns`, `DATABASES`) are kept deeper
+_LITERAL_STR_MAX = 200
+
+
+@dataclass(slots=True)
+class _Frame:
+    kind: str  # "module" | "class" | "function" | "lambda"
+    qualname: str
+    is_async: bool = False
+    offloaded: bool = False
+    bindings: dict[str, str | None] = field(default_factory=dict)
+    class_qualname: str | None = None  # for methods: the class they belong to
+    loop_kinds: list[str] = field(default_factory=list)
+    awaits: int = 0
+    is_generator: bool = False
+    attr_types: dict[str, str] | None = None  # for class frames: `self.x` types
+
+
+class FactGatherer(ast.NodeVisitor):
+    def __init__(self, module: str, is_package: bool, source: str) -> None:
+        self.module = module
+        self.package = module if is_package else module.rpartition(".")[0]
+        self._lines = None if source.isascii() else source.splitlines()
+        module_frame = _Frame("module", module)
+        self.stack: list[_Frame] = [module_frame]
+        self.imports: list[ImportFact] = []
+        self.functions: list[FunctionFact] = []
+        self.classes: list[ClassFact] = []
+        self.calls: list[CallFact] = []
+        self.assigns: list[AssignFact] = []
+        self._awaited: set[int] = set()
+        self._offloaded: set[int] = set()
+        self._class_attr_types: dict[str, dict[str, str]] = {}
+
+    # ------------------------------------------------------------------ positions
+    def _col(self, line: int, byte_col: int) -> int:
+        if self._lines is None or line > len(self._lines):
+            return byte_col
+        text = self._lines[line - 1]
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+
+    def span(self, node: ast.AST) -> Span:
+        line, end_line = node.lineno, node.end_lineno or node.lineno  # type: ignore[attr-defined]
+        col, end_col = node.col_offset, node.end_col_offset or 0  # type: ignore[attr-defined]
+        if self._lines is not None:
+            col, end_col = self._col(line, col), self._col(end_line, end_col)
+        return Span(line, col, end_line, end_col)
+
+    # ------------------------------------------------------------------ resolution
+    def _function_frame(self) -> _Frame | None:
+        for frame in reversed(self.stack):
+            if frame.kind in ("function", "lambda"):
+                return frame
+        return None
+
+    def lookup(self, name: str) -> str | None:
+        innermost = True
+        for frame in reversed(self.stack):
+            # Class bodies are not visible from the methods nested in them.
+            if frame.kind == "class" and not innermost:
+                continue
+            innermost = False
+            if name in frame.bindings:
+                return frame.bindings[name]
+        if name in BUILTIN_NAMES:
+            return "builtins." + name
+        return None
+
+    def resolve(self, node: ast.expr) -> str | None:
+        """Canonical dotted name of what an expression denotes (see facts/model.py)."""
+        if isinstance(node, ast.Name):
+            return self.lookup(node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.resolve(node.value)
+            if base is None:
+                return None
+            attr_types = self._class_attr_types.get(base)
+            if attr_types is not None and node.attr in attr_types:
+                return attr_types[node.attr]
+            return f"{base}.{node.attr}"
+        if isinstance(node, ast.Call):
+            callee = self.resolve(node.func)
+            if callee is None:
+                return None
+            if callee in self._class_attr_types or looks_like_class(callee):
+                return callee  # an instance: its methods are `Class.method`
+            return callee + "()"
+        if isinstance(node, ast.Await):
+            return self.resolve(node.value)
+        return None
+
+    def annotation(self, node: ast.expr | None) -> str | None:
+        """Resolved type of an annotation, unwrapping Optional[X], X | None and strings."""
+        if node is None:
+            return None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            sides = [s for s in (node.left, node.right) if not (isinstance(s, ast.Constant) and s.value is None)]
+            return self.annotation(sides[0]) if len(sides) == 1 else None
+        if isinstance(node, ast.Subscript):
+            outer = self.resolve(node.value)
+            if outer in ("typing.Optional", "typing.Annotated"):
+                inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
+                return self.annotation(inner)
+            return outer  # `Mapped[X]`, `list[X]`: the container itself
+        return self.resolve(node)
+
+    @staticmethod
+    def text(node: ast.expr) -> str:
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Name):
+            parts.append(node.id)
+        elif isinstance(node, ast.Call):
+            parts.append(FactGatherer.text(node.func) + "()")
+        else:
+            parts.append("<expr>")
+        return ".".join(reversed(parts))
+
+    def arg(self, node: ast.expr, depth: int = _ARG_DEPTH) -> ArgFact:
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, str) and len(value) > _LITERAL_STR_MAX:
+                return OTHER
+            if isinstance(value, (str, int, float, bool)) or value is None:
+                return ArgFact("literal", value)
+            return OTHER
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            return ArgFact("ref", self.resolve(node), span=self.span(node))
+        if isinstance(node, ast.Lambda):
+            return LAMBDA
+        if depth <= 0:
+            return OTHER
+        if isinstance(node, ast.Call):
+            return ArgFact(
+                "call",
+                self.resolve(node.func),
+                tuple(self.arg(a, depth - 1) for a in node.args if not isinstance(a, ast.Starred)),
+                tuple((k.arg, self.arg(k.value, depth - 1)) for k in node.keywords if k.arg),
+                span=self.span(node),
+            )
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            items = tuple(self.arg(e, depth - 1) for e in node.elts)
+            if all(i.kind == "literal" for i in items):
+                return ArgFact("literal", tuple(i.value for i in items))
+            return ArgFact("list", None, items)
+        if isinstance(node, ast.Dict):
+            pairs = tuple(
+                (k.value, self.arg(v, depth - 1))
+                for k, v in zip(node.keys, node.values)
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)
+            )
+            return ArgFact("dict", None, (), pairs)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left, right = self.arg(node.left, depth - 1), self.arg(node.right, depth - 1)
+            if left.kind == "list" or right.kind == "list":  # `urlpatterns = [...] + [...]`
+                return ArgFact("list", None, _items(left) + _items(right))
+        return OTHER
+
+    # ------------------------------------------------------------------ module
+    def gather(self, tree: ast.Module) -> None:
+        self._prebind(tree.body, self.stack[0], self.module)
+        for stmt in tree.body:
+            self.visit(stmt)
+
+    def _prebind(self, body: list[ast.stmt], frame: _Frame, prefix: str) -> None:
+        """Bind names defined later in a body, so earlier functions can call them."""
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                frame.bindings.setdefault(stmt.name, f"{prefix}.{stmt.name}")
+                if isinstance(stmt, ast.ClassDef):
+                    self._class_attr_types.setdefault(f"{prefix}.{stmt.name}", {})
+            elif isinstance(stmt, (ast.Import, ast.ImportFrom)) and frame.kind == "module":
+                self._bind_import(stmt, record=False)
+            elif isinstance(stmt, (ast.If, ast.Try)) and frame.kind == "module":
+                nested = list(stmt.body) + list(getattr(stmt, "orelse", []))
+                for handler in getattr(stmt, "handlers", []):
+                    nested.extend(handler.body)
+                self._prebind(nested, frame, prefix)
+
+    def _bind_import(self, node: ast.Import | ast.ImportFrom, record: bool = True) -> None:
+        frame = self.stack[-1]
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    local, target = alias.asname, alias.name
+                else:  # `import os.path` binds `os`
+                    local = target = alias.name.partition(".")[0]
+                frame.bindings[local] = target
+                if record:
+                    self.imports.append(ImportFact(local, alias.name if alias.asname else target, self.span(node)))
+            return
+        base = node.module or ""
+        if node.level:
+            parts = self.package.split(".") if self.package else []
+            parts = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
+            base = ".".join([*parts, base] if base else parts)
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            local = alias.asname or alias.name
+            target = f"{base}.{alias.name}" if base else alias.name
+            frame.bindings[local] = target
+            if record:
+                self.imports.append(ImportFact(local, target, self.span(node)))
+
+    def visit_Import(self, node: ast.Import) -> None:
+        self._bind_import(node)
+
+    visit_ImportFrom = visit_Import  # type: ignore[assignment]
+
+    # ------------------------------------------------------------------ definitions
+    def _qualname(self, name: str) -> str:
+        top = self.stack[-1]
+        if top.kind in ("function", "lambda"):
+            return f"{top.qualname}.<locals>.{name}"
+        return f"{top.qualname}.{name}"
+
+    def _decorators(self, nodes: list[ast.expr]) -> tuple[DecoratorFact, ...]:
+        out = []
+        for dec in nodes:
+            if isinstance(dec, ast.Call):
+                out.append(
+                    DecoratorFact(
+                        self.resolve(dec.func),
+                        True,
+                        tuple(self.arg(a) for a in dec.args if not isinstance(a, ast.Starred)),
+                        tuple((k.arg, self.arg(k.value)) for k in dec.keywords if k.arg),
+                        self.span(dec),
+                    )
+                )
+            else:
+                out.append(DecoratorFact(self.resolve(dec), False, span=self.span(dec)))
+        return tuple(out)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        is_async = isinstance(node, ast.AsyncFunctionDef)
+        parent = self.stack[-1]
+        qualname = self._qualname(node.name)
+        decorators = self._decorators(node.decorator_list)
+        for dec in node.decorator_list:
+            self.visit(dec)
+        args = node.args
+        for default in [*args.defaults, *args.kw_defaults]:
+            if default is not None:
+                self.visit(default)
+        class_qualname = parent.qualname if parent.kind == "class" else None
+        frame = _Frame("function", qualname, is_async=is_async, class_qualname=class_qualname)
+        frame.offloaded = any(d.name in OFFLOAD_DECORATORS for d in decorators)
+        positional = [*args.posonlyargs, *args.args]
+        params = []
+        all_args = [*positional, *([args.vararg] if args.vararg else []), *args.kwonlyargs,
+                    *([args.kwarg] if args.kwarg else [])]
+        defaults = dict(zip([a.arg for a in positional][len(positional) - len(args.defaults):], args.defaults))
+        defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+        is_static = any(d.name == "builtins.staticmethod" for d in decorators)
+        for index, a in enumerate(all_args):
+            annotation = self.annotation(a.annotation)
+            if index == 0 and class_qualname and not is_static and a in positional:
+                annotation = annotation or class_qualname  # `self` / `cls`
+            frame.bindings[a.arg] = annotation
+            default = defaults.get(a.arg)
+            params.append(ParamFact(a.arg, annotation, self.arg(default) if default is not None else None))
+        returns = self.annotation(node.returns)
+        self.stack.append(frame)
+        try:
+            self._prebind(node.body, frame, f"{qualname}.<locals>")
+            for stmt in node.body:
+                self.visit(stmt)
+        finally:
+            self.stack.pop()
+        self.functions.append(
+            FunctionFact(
+                qualname=qualname,
+                name=node.name,
+                is_async=is_async,
+                span=self.span(node),
+                class_qualname=class_qualname,
+                parent=parent.qualname if parent.kind in ("function", "lambda") else None,
+                decorators=decorators,
+                params=tuple(params),
+                returns=returns,
+                is_generator=frame.is_generator,
+                is_property=any(
+                    d.name in ("builtins.property", "functools.cached_property") or (d.name or "").endswith(".setter")
+                    for d in decorators
+                ),
+                awaits=frame.awaits,
+            )
+        )
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        for default in [*node.args.defaults, *node.args.kw_defaults]:
+            if default is not None:
+                self.visit(default)
+        parent_fn = self._function_frame()
+        frame = _Frame(
+            "lambda",
+            self._qualname("<lambda>"),
+            offloaded=id(node) in self._offloaded or bool(parent_fn and parent_fn.offloaded),
+        )
+        for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
+            frame.bindings[a.arg] = None
+        self.stack.append(frame)
+        try:
+            self.visit(node.body)
+        finally:
+            self.stack.pop()
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        decorators = self._decorators(node.decorator_list)
+        for dec in node.decorator_list:
+            self.visit(dec)
+        for base in [*node.bases, *(k.value for k in node.keywords)]:
+            self.visit(base)
+        qualname = self._qualname(node.name)
+        self.stack[-1].bindings[node.name] = qualname
+        attr_types = self._class_attr_types.setdefault(qualname, {})
+        frame = _Frame("class", qualname, attr_types=attr_types)
+        self.stack.append(frame)
+        assigns: list[ClassAssignFact] = []
+        try:
+            self._prebind(node.body, frame, qualname)
+            for stmt in node.body:
+                if isinstance(stmt, ast.Assign):
+                    for target in stmt.targets:
+                        if isinstance(target, ast.Name):
+                            assigns.append(ClassAssignFact(target.id, self.arg(stmt.value, _ASSIGN_DEPTH), None, self.span(stmt)))
+                elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                    annotation = self.annotation(stmt.annotation)
+                    value = self.arg(stmt.value, _ASSIGN_DEPTH) if stmt.value else OTHER
+                    assigns.append(ClassAssignFact(stmt.target.id, value, annotation, self.span(stmt)))
+                    if annotation and stmt.value is None:
+                        attr_types.setdefault(stmt.target.id, annotation)
+                self.visit(stmt)
+        finally:
+            self.stack.pop()
+        methods = tuple(
+            s.name for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+        )
+        self.classes.append(
+            ClassFact(
+                qualname=qualname,
+                name=node.name,
+                bases=tuple(b for b in (self.resolve(x) for x in node.bases) if b),
+                span=self.span(node),
+                decorators=decorators,
+                assigns=tuple(assigns),
+                methods=methods,
+                attribute_types=tuple(sorted(attr_types.items())),
+            )
+        )
+
+    # ------------------------------------------------------------------ bindings
+    def _bind_target(self, target: ast.expr, value_type: str | None) -> None:
+        if isinstance(target, ast.Name):
+            self.stack[-1].bindings[target.id] = value_type
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for elt in target.elts:
+                self._bind_target(elt, None)
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            fn = self._function_frame()
+            owner = fn.class_qualname if fn is not None else None
+            if owner and value_type and self.lookup(target.value.id) == owner:
+                self._class_attr_types.setdefault(owner, {}).setdefault(target.attr, value_type)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
+        value_type = self.resolve(node.value) if isinstance(node.value, ast.Call) else None
+        if isinstance(node.value, (ast.Name, ast.Attribute)):
+            value_type = self.resolve(node.value)  # aliases: `get = requests.get`
+        for target in node.targets:
+            if not isinstance(target, ast.Name):
+                self.visit(target)
+            self._bind_target(target, value_type)
+        if self.stack[-1].kind == "module":
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    self.assigns.append(AssignFact(target.id, self.arg(node.value, _ASSIGN_DEPTH), self.span(node)))
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+        annotation = self.annotation(node.annotation)
+        if node.value is not None and annotation is None and isinstance(node.value, ast.Call):
+            annotation = self.resolve(node.value)
+        self._bind_target(node.target, annotation)
+        if self.stack[-1].kind == "module" and isinstance(node.target, ast.Name) and node.value is not None:
+            self.assigns.append(AssignFact(node.target.id, self.arg(node.value, _ASSIGN_DEPTH), self.span(node)))
+
+    def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
+        if isinstance(node, ast.AsyncWith):
+            self._count_await()
+        for item in node.items:
+            self.visit(item.context_expr)
+            if item.optional_vars is not None:
+                value = self.resolve(item.context_expr) if isinstance(item.context_expr, ast.Call) else None
+                self._bind_target(item.optional_vars, value)
+        for stmt in node.body:
+            self.visit(stmt)
+
+    visit_AsyncWith = visit_With  # type: ignore[assignment]
+
+    # ------------------------------------------------------------------ loops
+    def _in_loop(self, kind: str, nodes: list) -> None:
+        frame = self._function_frame() or self.stack[0]
+        frame.loop_kinds.append(kind)
+        try:
+            for n in nodes:
+                self.visit(n)
+        finally:
+            frame.loop_kinds.pop()
+
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
+        is_async = isinstance(node, ast.AsyncFor)
+        if is_async:
+            self._count_await()
+        self.visit(node.iter)
+        iter_type = self.resolve(node.iter) if isinstance(node.iter, ast.Call) else None
+        self._bind_target(node.target, None if iter_type is None else None)
+        self._in_loop("async for" if is_async else "for", node.body)
+        for stmt in node.orelse:
+            self.visit(stmt)
+
+    visit_AsyncFor = visit_For  # type: ignore[assignment]
+
+    def visit_While(self, node: ast.While) -> None:
+        self._in_loop("while", [node.test, *node.body])
+        for stmt in node.orelse:
+            self.visit(stmt)
+
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
+        first, *rest = node.generators
+        self.visit(first.iter)  # evaluated once, before the loop starts
+        inner: list[ast.AST] = [first.target, *first.ifs]
+        for gen in rest:
+            inner.extend([gen.iter, gen.target, *gen.ifs])
+        if any(g.is_async for g in node.generators):
+            self._count_await()
+        inner.extend([node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt])
+        self._in_loop("comprehension", inner)
+
+    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension  # type: ignore[assignment]
+
+    # ------------------------------------------------------------------ expressions
+    def _count_await(self) -> None:
+        frame = self._function_frame()
+        if frame is not None:
+            frame.awaits += 1
+
+    def visit_Await(self, node: ast.Await) -> None:
+        self._count_await()
+        if isinstance(node.value, ast.Call):
+            self._awaited.add(id(node.value))
+        self.visit(node.value)
+
+    def visit_Yield(self, node: ast.Yield | ast.YieldFrom) -> None:
+        frame = self._function_frame()
+        if frame is not None:
+            frame.is_generator = True
+        if node.value is not None:
+            self.visit(node.value)
+
+    visit_YieldFrom = visit_Yield  # type: ignore[assignment]
+
+    def visit_Call(self, node: ast.Call) -> None:
+        callee = self.resolve(node.func)
+        text = self.text(node.func)
+        index = offload_index(callee, text)
+        if index is not None and len(node.args) > index:
+            self._mark_offloaded(node.args[index])
+        fn = self._function_frame()
+        frame_for_loops = fn or self.stack[0]
+        self.calls.append(
+            CallFact(
+                callee=callee,
+                text=text,
+                function=fn.qualname if fn else self.stack[-1].qualname if self.stack[-1].kind == "class" else self.module,
+                in_async=bool(fn and fn.kind == "function" and fn.is_async),
+                awaited=id(node) in self._awaited,
+                loop_depth=len(frame_for_loops.loop_kinds),
+                loop_kind=frame_for_loops.loop_kinds[-1] if frame_for_loops.loop_kinds else None,
+                offloaded=bool(fn and fn.offloaded) or id(node) in self._offloaded,
+                span=self.span(node),
+                args=tuple(self.arg(a) for a in node.args if not isinstance(a, ast.Starred)),
+                keywords=tuple((k.arg, self.arg(k.value)) for k in node.keywords if k.arg),
+                has_star_args=any(isinstance(a, ast.Starred) for a in node.args)
+                or any(k.arg is None for k in node.keywords),
+            )
+        )
+        self.visit(node.func)
+        for a in node.args:
+            self.visit(a)
+        for k in node.keywords:
+            self.visit(k.value)
+
+    def _mark_offloaded(self, node: ast.expr) -> None:
+        if isinstance(node, ast.Lambda):
+            self._offloaded.add(id(node))
+        elif isinstance(node, ast.Call) and self.resolve(node.func) == PARTIAL:
+            for a in node.args[1:]:
+                if isinstance(a, ast.Lambda):
+                    self._offloaded.add(id(a))
+
+
+def _items(arg: ArgFact) -> tuple[ArgFact, ...]:
+    if arg.kind == "list":
+        return arg.args
+    if arg.kind == "literal" and isinstance(arg.value, tuple):
+        return tuple(ArgFact("literal", v) for v in arg.value)
+    return (arg,)

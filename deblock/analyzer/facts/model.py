@@ -1,0 +1,157 @@
+"""Per-module facts: small, frozen, picklable records gathered in one `ast` pass.
+
+Rules read these; they never see a syntax tree. Names are resolved to canonical
+dotted names where the module alone allows it:
+
+* `requests.get` for `import requests as r; r.get()`;
+* `pkg.mod.Class.method` for `self.method()` inside `Class`;
+* `httpx.Client.get` for `c = httpx.Client(); c.get()` (an instance of a class
+  is written as the class name followed by the method);
+* `pkg.mod.make()` + `.get` as `pkg.mod.make().get` when the receiver is the result
+  of a call whose return type only the project index can know.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+from deblock.model import Span
+
+Literal = Union[str, int, float, bool, None, tuple["Literal", ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class ArgFact:
+    """What an argument, decorator argument or class-level value is, as far as rules need.
+
+    kind: "ref" (a name or attribute, `value` = resolved dotted name), "literal"
+    (`value` = the Python value), "call" (`value` = resolved callee, with its own
+    args), "lambda", or "other".
+    """
+
+    kind: str
+    value: Literal = None
+    args: tuple["ArgFact", ...] = ()
+    keywords: tuple[tuple[str, "ArgFact"], ...] = ()
+    span: Span | None = None
+
+
+OTHER = ArgFact("other")
+LAMBDA = ArgFact("lambda")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportFact:
+    alias: str  # the local name bound (`np` in `import numpy as np`)
+    target: str  # canonical dotted name (`numpy`, `os.path.join`, `pkg.sub.x` for relative imports)
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class DecoratorFact:
+    name: str | None  # resolved dotted name of the decorator (the callee when it is a call)
+    is_call: bool
+    args: tuple[ArgFact, ...] = ()
+    keywords: tuple[tuple[str, ArgFact], ...] = ()
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParamFact:
+    name: str
+    annotation: str | None  # resolved dotted name of the annotated type (Optional/`| None` stripped)
+    default: ArgFact | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionFact:
+    qualname: str  # `pkg.mod.Class.method`, `pkg.mod.outer.<locals>.inner`
+    name: str
+    is_async: bool
+    span: Span  # from `def` (or first decorator) to the end of the body
+    class_qualname: str | None = None
+    parent: str | None = None  # enclosing function's qualname for nested defs
+    decorators: tuple[DecoratorFact, ...] = ()
+    params: tuple[ParamFact, ...] = ()
+    returns: str | None = None
+    is_generator: bool = False
+    is_property: bool = False
+    is_lambda: bool = False
+    awaits: int = 0  # number of await / async for / async with in the body itself
+
+
+@dataclass(frozen=True, slots=True)
+class ClassAssignFact:
+    name: str
+    value: ArgFact
+    annotation: str | None = None
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClassFact:
+    qualname: str
+    name: str
+    bases: tuple[str, ...]
+    span: Span
+    decorators: tuple[DecoratorFact, ...] = ()
+    assigns: tuple[ClassAssignFact, ...] = ()
+    methods: tuple[str, ...] = ()
+    # `self.x = Something()` in any method, and class-level annotations: attribute -> type.
+    attribute_types: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CallFact:
+    callee: str | None  # resolved dotted name, None when the receiver is unknown
+    text: str  # the callee as written, e.g. `self.client.get`
+    function: str  # enclosing function's qualname, or the module name at module level
+    in_async: bool  # runs on the event loop: the nearest enclosing def is `async def`
+    awaited: bool
+    loop_depth: int
+    loop_kind: str | None  # innermost loop: "for", "async for", "while", "comprehension"
+    offloaded: bool  # inside a lambda/partial handed to to_thread, run_in_executor, sync_to_async...
+    span: Span
+    args: tuple[ArgFact, ...] = ()
+    keywords: tuple[tuple[str, ArgFact], ...] = ()
+    has_star_args: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AssignFact:
+    """A module-level assignment (`urlpatterns = [...]`, `DATABASES = {...}`, `client = httpx.Client()`)."""
+
+    name: str
+    value: ArgFact
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class SuppressionFact:
+    line: int
+    codes: tuple[str, ...] | None  # None means every code
+    own_line: bool  # the comment stands alone on its line (applies to the next statement)
+    file_level: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SyntaxErrorFact:
+    message: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleFacts:
+    path: str  # POSIX path relative to the project root
+    module: str  # dotted module name
+    is_package: bool
+    content_hash: str
+    imports: tuple[ImportFact, ...] = ()
+    functions: tuple[FunctionFact, ...] = ()
+    classes: tuple[ClassFact, ...] = ()
+    calls: tuple[CallFact, ...] = ()
+    assigns: tuple[AssignFact, ...] = ()
+    suppressions: tuple[SuppressionFact, ...] = ()
+    syntax_error: SyntaxErrorFact | None = None
+    line_count: int = 0

@@ -1,0 +1,41 @@
+"""Suppression comments: `# noqa[: CODES]`, `# deblock: ignore[CODES]`, file-level `# deblock: noqa`.
+
+Found with a regular expression over the text rather than the tokenizer: the
+tokenizer costs about as much as parsing, and a stray match inside a string
+literal can only hide a finding on that same line.
+"""
+
+from __future__ import annotations
+
+import re
+
+from deblock.analyzer.facts.model import SuppressionFact
+
+_CODE = r"[A-Z]+[0-9]+"
+_CODES = rf"{_CODE}(?:[\s,]+{_CODE})*"
+_COMMENT = re.compile(
+    rf"#\s*(?:"
+    rf"(?P<noqa>noqa)(?::\s*(?P<noqa_codes>{_CODES}))?"
+    rf"|deblock:\s*(?P<ignore>ignore|noqa)(?:\[(?P<ignore_codes>{_CODES})\]|:\s*(?P<file_codes>{_CODES}))?"
+    rf")",
+    re.IGNORECASE,
+)
+_SPLIT = re.compile(r"[\s,]+")
+
+
+def scan(source: str) -> tuple[SuppressionFact, ...]:
+    if "noqa" not in source and "deblock:" not in source and "NOQA" not in source:
+        return ()
+    found: list[SuppressionFact] = []
+    for number, line in enumerate(source.splitlines(), start=1):
+        if "#" not in line:
+            continue
+        match = _COMMENT.search(line)
+        if match is None:
+            continue
+        own_line = line.lstrip().startswith("#")
+        codes_text = match.group("noqa_codes") or match.group("ignore_codes") or match.group("file_codes")
+        codes = tuple(c.upper() for c in _SPLIT.split(codes_text.strip())) if codes_text else None
+        file_level = (match.group("ignore") or "").lower() == "noqa" and own_line
+        found.append(SuppressionFact(number, codes, own_line, file_level))
+    return tuple(found)

@@ -1,0 +1,66 @@
+"""bytes -> ModuleFacts. A file that cannot be decoded or parsed yields facts carrying a
+syntax error (reported as DBK001), never an exception."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import io
+import tokenize
+import warnings
+
+from deblock.analyzer.facts.gather import FactGatherer
+from deblock.analyzer.facts.model import ModuleFacts, SyntaxErrorFact
+from deblock.analyzer.facts.suppressions import scan
+from deblock.model import Span
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode(data: bytes) -> str:
+    """Decode as Python does: a PEP 263 coding cookie or a BOM, else UTF-8."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+
+
+def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts:
+    digest = content_hash(data)
+    try:
+        source = decode(data)
+    except (UnicodeDecodeError, LookupError, SyntaxError) as exc:
+        return ModuleFacts(path, module, is_package, digest,
+                           syntax_error=SyntaxErrorFact(f"cannot decode file: {exc}", Span(1, 0, 1, 0)))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes belongs to other linters
+            tree = ast.parse(source, filename=path)
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None) or 1
+        col = max((getattr(exc, "offset", None) or 1) - 1, 0)
+        message = getattr(exc, "msg", None) or str(exc)
+        return ModuleFacts(path, module, is_package, digest,
+                           suppressions=scan(source),
+                           syntax_error=SyntaxErrorFact(message, Span(line, col, line, col)),
+                           line_count=source.count("\n") + 1)
+    gatherer = FactGatherer(module, is_package, source)
+    gatherer.gather(tree)
+    return ModuleFacts(
+        path=path,
+        module=module,
+        is_package=is_package,
+        content_hash=digest,
+        imports=tuple(gatherer.imports),
+        functions=tuple(gatherer.functions),
+        classes=tuple(gatherer.classes),
+        calls=tuple(gatherer.calls),
+        assigns=tuple(gatherer.assigns),
+        suppressions=scan(source),
+        line_count=source.count("\n") + 1,
+    )

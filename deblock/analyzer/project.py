@@ -1,0 +1,165 @@
+"""The project index: all modules' facts, cross-module name resolution, and the lazily
+built call graph and entry points that project rules read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from deblock.analyzer.facts.model import ClassFact, FunctionFact, ModuleFacts
+from deblock.analyzer.facts.resolve import looks_like_class
+from deblock.config import ASYNC_LIBRARIES, Settings
+
+if TYPE_CHECKING:
+    from deblock.analyzer.callgraph import CallGraph
+    from deblock.analyzer.frameworks import EntryPoint
+
+_MAX_DEPTH = 12  # re-export chains longer than this are treated as unresolvable
+
+
+class Project:
+    def __init__(self, facts: Iterable[ModuleFacts], settings: Settings) -> None:
+        self.settings = settings
+        self.files: dict[str, ModuleFacts] = {}
+        self.modules: dict[str, ModuleFacts] = {}
+        self.functions: dict[str, FunctionFact] = {}
+        self.classes: dict[str, ClassFact] = {}
+        self._module_of: dict[str, ModuleFacts] = {}
+        self._bindings: dict[str, dict[str, str]] = {}
+        self._resolved: dict[str, str | None] = {}
+        for module in facts:
+            self.files[module.path] = module
+            # Two files can claim one module name (scripts in different folders); the
+            # first keeps the name, the others stay reachable by path.
+            self.modules.setdefault(module.module, module)
+            for fn in module.functions:
+                self.functions.setdefault(fn.qualname, fn)
+                self._module_of.setdefault(fn.qualname, module)
+            for cls in module.classes:
+                self.classes.setdefault(cls.qualname, cls)
+                self._module_of.setdefault(cls.qualname, module)
+
+    def __iter__(self) -> Iterator[ModuleFacts]:
+        return iter(self.files.values())
+
+    def module_of(self, qualname: str) -> ModuleFacts | None:
+        return self._module_of.get(qualname)
+
+    # ------------------------------------------------------------------ resolution
+    def bindings(self, module: ModuleFacts) -> dict[str, str]:
+        """Module-level names another module can import from this one."""
+        cached = self._bindings.get(module.module)
+        if cached is None:
+            cached = {}
+            for imp in module.imports:
+                cached.setdefault(imp.alias, imp.target)
+            for assign in module.assigns:
+                value = assign.value
+                if value.kind == "ref" and isinstance(value.value, str):
+                    cached[assign.name] = value.value
+                elif value.kind == "call" and isinstance(value.value, str):
+                    is_class = value.value in self.classes or looks_like_class(value.value)
+                    cached[assign.name] = value.value if is_class else value.value + "()"
+            prefix = module.module + "."
+            for qualname in (*(f.qualname for f in module.functions), *(c.qualname for c in module.classes)):
+                tail = qualname[len(prefix):] if qualname.startswith(prefix) else ""
+                if tail and "." not in tail:
+                    cached[tail] = qualname
+            self._bindings[module.module] = cached
+        return cached
+
+    def resolve(self, dotted: str | None) -> str | None:
+        """Canonical name of a facts-level dotted name, following re-exports, module-level
+        instances, `self.x` attribute types, inheritance and annotated return types."""
+        if dotted is None:
+            return None
+        if dotted not in self._resolved:
+            self._resolved[dotted] = None  # guards against cycles while resolving
+            self._resolved[dotted] = self._resolve(dotted, 0)
+        return self._resolved[dotted]
+
+    def _resolve(self, dotted: str, depth: int) -> str | None:
+        if depth > _MAX_DEPTH:
+            return dotted
+        if dotted in self.functions or dotted in self.classes or dotted in self.modules:
+            return dotted
+        head, sep, tail = dotted.partition("()")
+        if sep:
+            target = self._resolve(head, depth + 1)
+            returns = self.functions[target].returns if target in self.functions else None
+            if returns is None:
+                return dotted if target is None else target + "()" + tail
+            return self._resolve(returns + tail, depth + 1)
+        parts = dotted.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            prefix, rest = ".".join(parts[:cut]), parts[cut:]
+            if prefix in self.classes:
+                return self._member(prefix, rest, depth)
+            module = self.modules.get(prefix)
+            if module is not None:
+                bound = self.bindings(module).get(rest[0])
+                if bound is None or bound == dotted:
+                    return dotted
+                return self._resolve(".".join([bound, *rest[1:]]), depth + 1)
+        return dotted
+
+    def _member(self, class_qualname: str, rest: list[str], depth: int) -> str:
+        """`Class.attr...`: a method found through the bases, or a typed attribute."""
+        name, more = rest[0], rest[1:]
+        for owner in self.mro(class_qualname):
+            cls = self.classes.get(owner)
+            if cls is None:
+                continue
+            if name in cls.methods:
+                return ".".join([f"{owner}.{name}", *more])
+            attr_type = dict(cls.attribute_types).get(name)
+            if attr_type is not None:
+                return self._resolve(".".join([attr_type, *more]), depth + 1) or attr_type
+        return ".".join([class_qualname, *rest])
+
+    def mro(self, class_qualname: str) -> list[str]:
+        """Project classes in method-resolution order (depth-first, left to right, no repeats)."""
+        order: list[str] = []
+        stack = [class_qualname]
+        while stack:
+            current = stack.pop(0)
+            if current in order:
+                continue
+            order.append(current)
+            cls = self.classes.get(current)
+            if cls is not None:
+                stack[0:0] = [b for b in (self.resolve(base) for base in cls.bases) if b and b in self.classes]
+        return order
+
+    def callee(self, name: str | None) -> FunctionFact | None:
+        """The project function a call runs, if any (a class call runs its `__init__`)."""
+        resolved = self.resolve(name)
+        if resolved in self.functions:
+            return self.functions[resolved]
+        if resolved in self.classes:
+            return self.functions.get(self._member(resolved, ["__init__"], 0))
+        return None
+
+    # ------------------------------------------------------------------ indexes
+    @cached_property
+    def callgraph(self) -> CallGraph:
+        from deblock.analyzer.callgraph import CallGraph
+
+        return CallGraph(self)
+
+    @cached_property
+    def entry_points(self) -> dict[str, EntryPoint]:
+        from deblock.analyzer.frameworks import find_entry_points
+
+        return {ep.qualname: ep for ep in find_entry_points(self)}
+
+    def async_library(self, module: ModuleFacts) -> str:
+        """The async library advice should use: config, else what the module imports, else asyncio."""
+        if self.settings.async_library:
+            return self.settings.async_library
+        imported = {imp.target.partition(".")[0] for imp in module.imports}
+        for library in ("trio", "anyio"):
+            if library in imported and "asyncio" not in imported:
+                return library
+        return ASYNC_LIBRARIES[0]

@@ -1,0 +1,194 @@
+"""The pipeline: discover -> facts (process pool, cache) -> project -> rules -> filter.
+
+`check()` is the one entry point used by the CLI, the fix loop and the tests.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deblock.analyzer.cache import FactsCache, cache_key
+from deblock.analyzer.discovery import SourceFile, discover
+from deblock.analyzer.facts.model import ModuleFacts
+from deblock.analyzer.parse import extract
+from deblock.analyzer.project import Project
+from deblock.config import Settings
+from deblock.model import Finding, Span
+from deblock.rules import Rule, all_rules
+
+INTERNAL_ERROR = "DBK900"
+_PARALLEL_THRESHOLD = 24  # below this many uncached files, a pool costs more than it saves
+_CHUNK = 16
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+@dataclass
+class CheckResult:
+    findings: list[Finding]
+    project: Project
+    files: list[SourceFile]
+    errors: list[str] = field(default_factory=list)
+    sources: dict[str, bytes] = field(default_factory=dict)  # relpath -> bytes as analysed
+
+
+# ---------------------------------------------------------------------- selection
+def _best_match(code: str, selectors: Iterable[str]) -> int:
+    return max((len(s) for s in selectors if code.startswith(s)), default=-1)
+
+
+def is_selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
+    """ruff's rule: the most specific selector wins; on a tie, ignore wins."""
+    return _best_match(code, select) > _best_match(code, ignore)
+
+
+def selected_rules(settings: Settings) -> list[Rule]:
+    select = (*settings.select, *settings.extend_select)
+    rules = []
+    for rule_class in all_rules():
+        if is_selected(rule_class.code, select, settings.ignore) or rule_class.code == INTERNAL_ERROR:
+            options = settings.options_for(rule_class.code)
+            instance_options = rule_class.Options(**options) if rule_class.Options else None
+            rules.append(rule_class(settings, instance_options))
+    return rules
+
+
+# ---------------------------------------------------------------------- suppression
+def _suppressed(finding: Finding, facts: ModuleFacts) -> bool:
+    lines = {finding.span.line, finding.span.end_line}
+    for sup in facts.suppressions:
+        if sup.codes is not None and not any(finding.code.startswith(c) for c in sup.codes):
+            continue
+        if sup.file_level:
+            return True
+        # Trailing on the first or last line of the span; own-line on the line above.
+        if (not sup.own_line and sup.line in lines) or (sup.own_line and sup.line == finding.span.line - 1):
+            return True
+    return False
+
+
+def _per_file_ignored(finding: Finding, settings: Settings) -> bool:
+    for pattern, codes in settings.per_file_ignores:
+        if fnmatch.fnmatch(finding.path, pattern) or fnmatch.fnmatch(Path(finding.path).name, pattern):
+            if any(finding.code.startswith(c) for c in codes):
+                return True
+    return False
+
+
+# ---------------------------------------------------------------------- facts
+def _extract_batch(batch: list[tuple[bytes, str, str, bool, str]], cache_dir: str | None) -> list[ModuleFacts]:
+    cache = FactsCache(Path(cache_dir)) if cache_dir else None
+    out = []
+    for data, relpath, module, is_package, key in batch:
+        facts = extract(data, relpath, module, is_package)
+        if cache is not None:
+            cache.put(key, facts)
+        out.append(facts)
+    return out
+
+
+def gather_facts(
+    files: Sequence[SourceFile],
+    settings: Settings,
+    *,
+    overlay: Mapping[str, bytes] | None = None,
+    use_cache: bool = True,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> tuple[list[ModuleFacts], dict[str, bytes], list[str]]:
+    cache = FactsCache(settings.effective_cache_dir) if use_cache else None
+    facts: dict[str, ModuleFacts] = {}
+    sources: dict[str, bytes] = {}
+    errors: list[str] = []
+    todo: list[tuple[bytes, str, str, bool, str]] = []
+    for file in files:
+        data = (overlay or {}).get(file.relpath)
+        if data is None:
+            try:
+                data = file.path.read_bytes()
+            except OSError as exc:
+                errors.append(f"{file.relpath}: cannot read: {exc.strerror}")
+                continue
+        sources[file.relpath] = data
+        key = cache_key(data, file.relpath, file.module, file.is_package)
+        cached = cache.get(key) if cache is not None else None
+        if cached is not None:
+            facts[file.relpath] = cached
+        else:
+            todo.append((data, file.relpath, file.module, file.is_package, key))
+    total, done = len(files), len(facts)
+    if progress:
+        progress(done, total)
+    cache_dir = str(cache.root) if cache is not None else None
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if len(todo) < _PARALLEL_THRESHOLD or workers <= 1:
+        batches: Iterator[list[ModuleFacts]] = (_extract_batch([item], cache_dir) for item in todo)
+        for batch in batches:
+            for item in batch:
+                facts[item.path] = item
+            done += len(batch)
+            if progress:
+                progress(done, total)
+    else:
+        chunks = [todo[i : i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for batch in pool.map(_extract_batch, chunks, [cache_dir] * len(chunks)):
+                for item in batch:
+                    facts[item.path] = item
+                done += len(batch)
+                if progress:
+                    progress(done, total)
+    ordered = [facts[f.relpath] for f in files if f.relpath in facts]
+    return ordered, sources, errors
+
+
+# ---------------------------------------------------------------------- rules
+def run_rules(project: Project, rules: Sequence[Rule], modules: Iterable[ModuleFacts] | None = None) -> list[Finding]:
+    settings = project.settings
+    findings: list[Finding] = []
+    for facts in modules if modules is not None else project:
+        for rule in rules:
+            try:
+                produced = list(rule.check(facts, project))
+            except Exception as exc:  # a rule bug must not end the run: report it and go on
+                produced = [internal_error(facts.path, f"rule {rule.code} failed on this file: {type(exc).__name__}: {exc}")]
+            for finding in produced:
+                if not _suppressed(finding, facts) and not _per_file_ignored(finding, settings):
+                    findings.append(finding)
+    findings.sort(key=lambda f: f.sort_key)
+    return findings
+
+
+def internal_error(path: str, message: str, span: Span | None = None) -> Finding:
+    return Finding(INTERNAL_ERROR, "internal-error", message, path, span or Span(1, 0, 1, 0))
+
+
+def check(
+    paths: Sequence[Path],
+    settings: Settings,
+    *,
+    overlay: Mapping[str, bytes] | None = None,
+    use_cache: bool = True,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    files: Sequence[SourceFile] | None = None,
+) -> CheckResult:
+    files = list(files) if files is not None else discover(paths, settings)
+    facts, sources, errors = gather_facts(
+        files, settings, overlay=overlay, use_cache=use_cache, jobs=jobs, progress=progress
+    )
+    project = Project(facts, settings)
+    findings = run_rules(project, selected_rules(settings))
+    return CheckResult(findings, project, files, errors, sources)
+
+
+def check_source(source: str, settings: Settings, path: str = "example.py", module: str = "example") -> list[Finding]:
+    """Facts and rules for one in-memory module (fix loop, rule examples)."""
+    facts = extract(source.encode("utf-8"), path, module, False)
+    project = Project([facts], settings)
+    return run_rules(project, selected_rules(settings))

@@ -1,0 +1,1 @@
+"""DBK0xx and DBK9xx: findings about the run itself (unparsable files, failed fixes)."""
