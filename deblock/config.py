@@ -101,6 +101,16 @@ def parse_version(value: Any, key: str, prefix: str = "py") -> tuple[int, ...]:
         raise ConfigError(f"`{key}` is not a version: {value!r}") from None
 
 
+def _target_version(value: Any, key: str) -> tuple[int, int]:
+    # A TOML float loses information (3.10 reads as 3.1), and "py3" names no minor version.
+    if not isinstance(value, str):
+        raise ConfigError(f'`{key}` must be a string such as "py311" or "3.11", got {value!r}')
+    version = parse_version(value, key)
+    if len(version) < 2:
+        raise ConfigError(f'`{key}` needs a major and a minor version such as "py311" or "3.11", got {value!r}')
+    return version[0], version[1]
+
+
 def _bool(value: Any, key: str) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"`{key}` must be true or false")
@@ -126,7 +136,7 @@ _KEYS: dict[str, tuple[str, Any]] = {
     "respect-gitignore": ("respect_gitignore", _bool),
     "force-exclude": ("force_exclude", _bool),
     "async-library": ("async_library", _async_library),
-    "target-version": ("target_version", lambda v, k: parse_version(v, k)[:2]),
+    "target-version": ("target_version", lambda v, k: _target_version(v, k)),
     "target-django": ("target_django", lambda v, k: parse_version(v, k, prefix="")),
     "blocking-calls": ("blocking_calls", _blocking_calls),
     "cache-dir": ("cache_dir", lambda v, k: Path(v)),
@@ -191,13 +201,20 @@ def _requires_python(path: Path) -> tuple[int, int] | None:
     if not pyproject.is_file():
         return None
     spec = _read_toml(pyproject).get("project", {}).get("requires-python")
-    if not isinstance(spec, str) or ">=" not in spec:
+    if not isinstance(spec, str):
         return None
-    try:
-        version = parse_version(spec.split(">=", 1)[1].split(",")[0], "requires-python", prefix="")
-    except ConfigError:
-        return None
-    return (version[0], version[1] if len(version) > 1 else 0)
+    # The lower bound: `>=3.11`, `~=3.11` (compatible release) or `==3.11.*`, in any clause.
+    for clause in spec.split(","):
+        clause = clause.strip()
+        if clause[:2] not in (">=", "~=", "==") or clause.startswith("==="):
+            continue
+        try:
+            version = parse_version(clause[2:], "requires-python", prefix="")
+        except ConfigError:
+            return None
+        if version:
+            return (version[0], version[1] if len(version) > 1 else 0)
+    return None
 
 
 def load_file(path: Path, _seen: frozenset[Path] = frozenset()) -> Settings:

@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import fnmatch
+import gc
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,14 +83,35 @@ def _per_file_ignored(finding: Finding, settings: Settings) -> bool:
 
 
 # ---------------------------------------------------------------------- facts
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building or loading facts.
+
+    Facts, `ast` trees and the project index hold no reference cycles, so reference
+    counting frees everything; but the collector still runs every few hundred
+    allocations and rescans all live objects. On Django's source it made loading the
+    cache 7x slower (1.3 s instead of 0.18 s). On the way out, what survives is
+    frozen (moved out of the collector's view) so later collections do not rescan it.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
 def _extract_batch(batch: list[tuple[bytes, str, str, bool, str]], cache_dir: str | None) -> list[ModuleFacts]:
     cache = FactsCache(Path(cache_dir)) if cache_dir else None
     out = []
-    for data, relpath, module, is_package, key in batch:
-        facts = extract(data, relpath, module, is_package)
-        if cache is not None:
-            cache.put(key, facts)
-        out.append(facts)
+    with paused_gc():
+        for data, relpath, module, is_package, key in batch:
+            facts = extract(data, relpath, module, is_package)
+            if cache is not None:
+                cache.put(key, facts)
+            out.append(facts)
     return out
 
 
@@ -179,11 +202,12 @@ def check(
     files: Sequence[SourceFile] | None = None,
 ) -> CheckResult:
     files = list(files) if files is not None else discover(paths, settings)
-    facts, sources, errors = gather_facts(
-        files, settings, overlay=overlay, use_cache=use_cache, jobs=jobs, progress=progress
-    )
-    project = Project(facts, settings)
-    findings = run_rules(project, selected_rules(settings))
+    with paused_gc():
+        facts, sources, errors = gather_facts(
+            files, settings, overlay=overlay, use_cache=use_cache, jobs=jobs, progress=progress
+        )
+        project = Project(facts, settings)
+        findings = run_rules(project, selected_rules(settings))
     return CheckResult(findings, project, files, errors, sources)
 
 

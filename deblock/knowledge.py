@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from functools import cache
@@ -12,6 +13,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from deblock.config import ASYNC_LIBRARIES
 from deblock.model import Applicability
 
 FALLBACKS = ("to_thread", "sync_to_async", "")
@@ -41,12 +43,38 @@ class BlockingCall:
 
 
 _REQUIRED = ("match", "code", "awaited", "safety", "semantic_delta", "fallback", "source")
+# Optional columns; `confidence` and `min_version` are reserved by design.md §4.
+_OPTIONAL = ("replacement", "imports_add", "confidence", "min_version")
+_CODE = re.compile(r"DBK[0-9]{3}")
+# `requests.Session.get`, `builtins.open().read` (a method of what a call returns).
+_MATCH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\(\))*")
+
+
+def _per_library(raw: dict, key: str, index: int) -> tuple[tuple[str, str], ...]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict) or not all(isinstance(v, str) and v for v in value.values()):
+        raise KnowledgeError(f"blocking.toml row {index}: {key} must be a table of library = \"text\"")
+    unknown = sorted(set(value) - set(ASYNC_LIBRARIES))
+    if unknown:
+        raise KnowledgeError(f"blocking.toml row {index}: {key} names unknown async libraries {unknown}")
+    return tuple(sorted(value.items()))
 
 
 def _row(raw: dict, index: int) -> BlockingCall:
     missing = [key for key in _REQUIRED if key not in raw]
     if missing:
         raise KnowledgeError(f"blocking.toml row {index}: missing {', '.join(missing)}")
+    unknown = sorted(set(raw) - set(_REQUIRED) - set(_OPTIONAL))
+    if unknown:
+        raise KnowledgeError(f"blocking.toml row {index}: unknown key(s) {', '.join(unknown)}")
+    if not isinstance(raw["match"], str) or not _MATCH.fullmatch(raw["match"]):
+        raise KnowledgeError(f"blocking.toml row {index}: match must be a dotted name, got {raw['match']!r}")
+    if not isinstance(raw["code"], str) or not _CODE.fullmatch(raw["code"]):
+        raise KnowledgeError(f"blocking.toml row {index}: code must look like DBK101, got {raw['code']!r}")
+    if not isinstance(raw["awaited"], bool):
+        raise KnowledgeError(f"blocking.toml row {index}: awaited must be true or false")
+    if not isinstance(raw["semantic_delta"], str) or not raw["semantic_delta"].strip():
+        raise KnowledgeError(f"blocking.toml row {index}: semantic_delta must be a non-empty string")
     if raw["fallback"] not in FALLBACKS:
         raise KnowledgeError(f"blocking.toml row {index}: fallback must be one of {FALLBACKS}")
     if not str(raw["source"]).startswith("https://"):
@@ -58,11 +86,11 @@ def _row(raw: dict, index: int) -> BlockingCall:
     return BlockingCall(
         match=raw["match"],
         code=raw["code"],
-        replacement=tuple(sorted(raw.get("replacement", {}).items())),
-        awaited=bool(raw["awaited"]),
+        replacement=_per_library(raw, "replacement", index),
+        awaited=raw["awaited"],
         safety=safety,
         semantic_delta=raw["semantic_delta"],
-        imports_add=tuple(sorted(raw.get("imports_add", {}).items())),
+        imports_add=_per_library(raw, "imports_add", index),
         fallback=raw["fallback"],
         source=raw["source"],
     )

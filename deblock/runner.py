@@ -15,7 +15,6 @@ import click
 from deblock import __version__
 from deblock.analyzer.discovery import SourceFile, module_name
 from deblock.analyzer.parse import decode
-from deblock.codemods.apply import edits_for, fix_source, is_applicable, unified_diff, write_atomic
 from deblock.config import ConfigError, Settings
 from deblock.engine import CheckResult, Progress, check, check_source, internal_error
 from deblock.model import Finding
@@ -77,6 +76,8 @@ def _module_recheck(path: str, file: SourceFile, settings: Settings) -> Callable
 
 def _apply_fixes(result: CheckResult, settings: Settings, unsafe: bool) -> tuple[dict[str, str], dict[str, str], list[Finding], list[Finding]]:
     """Fixed texts by path, original texts, findings whose fix was applied, and DBK900 errors."""
+    from deblock.codemods.apply import fix_source, is_applicable  # LibCST loads only when fixing
+
     by_path: dict[str, list[Finding]] = {}
     for finding in result.findings:
         if is_applicable(finding.fix, unsafe):
@@ -98,6 +99,8 @@ def _apply_fixes(result: CheckResult, settings: Settings, unsafe: bool) -> tuple
 
 
 def _with_edits(findings: list[Finding], sources: Mapping[str, str]) -> list[Finding]:
+    from deblock.codemods.apply import edits_for
+
     out = []
     for finding in findings:
         if finding.fix is not None and not finding.fix_applied and finding.path in sources:
@@ -134,10 +137,14 @@ def run_check(paths: Sequence[Path], flags: dict[str, Any], make_settings: Setti
     if flags["fix"] or flags["diff"]:
         fixed, originals, applied, fix_errors = _apply_fixes(result, settings, unsafe)
         if flags["diff"]:
+            from deblock.codemods.apply import unified_diff
+
             diff_text = "".join(unified_diff(p, originals[p], fixed[p]) for p in sorted(fixed))
             overlay = {p: text.encode("utf-8") for p, text in fixed.items()}
             result = check(paths, settings, overlay=overlay, files=result.files, use_cache=kwargs["use_cache"], jobs=flags["jobs"])
         elif fixed:
+            from deblock.codemods.apply import write_atomic
+
             files = {f.relpath: f for f in result.files}
             for path, text in fixed.items():
                 write_atomic(files[path].path, text)

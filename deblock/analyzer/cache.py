@@ -8,6 +8,7 @@ atomic), so two runs sharing one cache directory never see a half-written entry.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -50,7 +51,7 @@ class FactsCache:
         try:
             with open(self._path(key), "rb") as handle:
                 facts = pickle.load(handle)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError):
+        except Exception:  # noqa: BLE001 - unpickling garbage can raise almost anything
             return None  # missing or unreadable: recompute (a corrupt entry is simply replaced)
         return facts if isinstance(facts, ModuleFacts) else None
 
@@ -60,11 +61,15 @@ class FactsCache:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._mark_root()
             fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        except OSError:
+            return  # a read-only or full disk only costs speed, never correctness
+        try:
             with os.fdopen(fd, "wb") as handle:
                 pickle.dump(facts, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temp, target)
         except OSError:
-            pass  # a read-only or full disk only costs speed, never correctness
+            with contextlib.suppress(OSError):
+                os.unlink(temp)  # never leave a half-written temporary file behind
 
     def _mark_root(self) -> None:
         tag = self.root / "CACHEDIR.TAG"

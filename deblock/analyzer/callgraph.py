@@ -1,9 +1,14 @@
-"""The project call graph (networkx) and the shortest blocking chain from any function.
+"""The project call graph and the shortest blocking chain from any function.
 
 Nodes are function qualnames (module names for module-level code); an edge
 caller -> callee carries every call site. Blocking chains only go through sync
 functions: calling an async function without awaiting it blocks nothing, and a
 function whose body is offloaded (`@sync_to_async`) runs in a thread.
+
+The hot path (building, callers, BFS) uses plain adjacency dicts; `.graph` builds the
+networkx DiGraph on first use for consumers that want graph algorithms or drawing
+(`deblock plan`). Importing networkx costs more than checking a whole small project,
+so a plain `deblock check` never pays it.
 """
 
 from __future__ import annotations
@@ -11,9 +16,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from deblock.analyzer.facts.model import CallFact, FunctionFact
 from deblock.analyzer.facts.resolve import OFFLOAD_DECORATORS
@@ -50,11 +53,11 @@ def runs_in_thread(fn: FunctionFact) -> bool:
 class CallGraph:
     def __init__(self, project: Project) -> None:
         self.project = project
-        self.graph = nx.DiGraph()
+        self._sites: dict[tuple[str, str], list[CallSite]] = {}
+        self._callers: dict[str, list[str]] = {}
+        self._callees: dict[str, list[str]] = {}
         self._direct: dict[str, tuple[CallSite, BlockingCall]] = {}
         catalogue = blocking_calls()
-        for fn in project.functions.values():
-            self.graph.add_node(fn.qualname, is_async=fn.is_async)
         for module in project:
             for call in module.calls:
                 target = project.callee(call.callee)
@@ -66,16 +69,34 @@ class CallGraph:
                     self._direct[call.function] = (CallSite(module.path, call), entry)
 
     def _add_edge(self, caller: str, callee: str, site: CallSite) -> None:
-        if self.graph.has_edge(caller, callee):
-            self.graph.edges[caller, callee]["sites"].append(site)
+        sites = self._sites.get((caller, callee))
+        if sites is None:
+            self._sites[(caller, callee)] = [site]
+            self._callers.setdefault(callee, []).append(caller)
+            self._callees.setdefault(caller, []).append(callee)
         else:
-            self.graph.add_edge(caller, callee, sites=[site])
+            sites.append(site)
 
     def callers(self, qualname: str) -> list[str]:
-        return list(self.graph.predecessors(qualname)) if qualname in self.graph else []
+        return list(self._callers.get(qualname, ()))
 
     def callees(self, qualname: str) -> list[str]:
-        return list(self.graph.successors(qualname)) if qualname in self.graph else []
+        return list(self._callees.get(qualname, ()))
+
+    def sites(self, caller: str, callee: str) -> list[CallSite]:
+        return list(self._sites.get((caller, callee), ()))
+
+    @cached_property
+    def graph(self) -> Any:
+        """The call graph as a networkx DiGraph: nodes carry `is_async`, edges `sites`."""
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        for fn in self.project.functions.values():
+            graph.add_node(fn.qualname, is_async=fn.is_async)
+        for (caller, callee), sites in self._sites.items():
+            graph.add_edge(caller, callee, sites=list(sites))
+        return graph
 
     def _blocks_synchronously(self, qualname: str) -> bool:
         fn = self.project.functions.get(qualname)
@@ -93,11 +114,10 @@ class CallGraph:
                 queue.append(qualname)
         while queue:
             current = queue.popleft()
-            for caller in sorted(self.graph.predecessors(current)):
+            for caller in sorted(self._callers.get(current, ())):
                 if caller in hops or not self._blocks_synchronously(caller):
                     continue
-                sites = self.graph.edges[caller, current]["sites"]
-                if all(site.call.offloaded for site in sites):
+                if all(site.call.offloaded for site in self._sites[(caller, current)]):
                     continue
                 hops[caller] = current
                 queue.append(caller)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,40 +30,74 @@ class SourceFile:
     is_package: bool
 
 
-def module_name(path: Path) -> tuple[str, bool]:
+def _package_prefix(folder: str, memo: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """Package names from the nearest ancestor without `__init__.py` down to `folder`."""
+    known = memo.get(folder)
+    if known is not None:
+        return known
+    is_package = os.path.isfile(os.path.join(folder, "__init__.py")) or os.path.isfile(
+        os.path.join(folder, "__init__.pyi")
+    )
+    parent = os.path.dirname(folder)
+    if not is_package:
+        prefix: tuple[str, ...] = ()
+    elif parent == folder:
+        prefix = (os.path.basename(folder),)
+    else:
+        prefix = (*_package_prefix(parent, memo), os.path.basename(folder))
+    memo[folder] = prefix
+    return prefix
+
+
+def module_name(path: Path, memo: dict[str, tuple[str, ...]] | None = None) -> tuple[str, bool]:
     """Dotted module name from the nearest ancestor without `__init__.py` (src/ layouts included)."""
-    is_package = path.stem == "__init__"
-    parts = [] if is_package else [path.stem]
-    folder = path.parent
-    while (folder / "__init__.py").is_file() or (folder / "__init__.pyi").is_file():
-        parts.append(folder.name)
-        if folder.parent == folder:
-            break
-        folder = folder.parent
-    name = ".".join(reversed(parts)) or path.parent.name or path.stem
+    text = str(path)
+    folder, filename = os.path.split(text)
+    stem = filename.rsplit(".", 1)[0]
+    is_package = stem == "__init__"
+    parts = _package_prefix(folder, memo if memo is not None else {}) + (() if is_package else (stem,))
+    name = ".".join(parts) or os.path.basename(folder) or stem
     return name, is_package
 
 
-def _excluded(relative: str, patterns: Iterable[str], name: str | None = None) -> bool:
-    """Does an exclude glob match? Globs with a `/` match the root-relative path; plain
+@dataclass(frozen=True)
+class Excludes:
+    """Exclude globs compiled once: globs with a `/` match the root-relative path; plain
     globs match a name: the entry's own while walking (so excluding `fixtures` does not
     hide `deblock check fixtures/demo`), or any component of a path given explicitly."""
-    names = [name] if name is not None else relative.split("/")
-    for pattern in patterns:
-        pattern = pattern.rstrip("/")
-        if "/" in pattern:
-            if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative, pattern + "/*"):
-                return True
-        elif any(fnmatch.fnmatch(part, pattern) for part in names):
+
+    names: re.Pattern[str] | None
+    paths: re.Pattern[str] | None
+
+    @classmethod
+    def compile(cls, patterns: Iterable[str]) -> Excludes:
+        names, paths = [], []
+        for pattern in patterns:
+            pattern = pattern.rstrip("/")
+            if "/" in pattern:
+                paths.extend([fnmatch.translate(pattern), fnmatch.translate(pattern + "/*")])
+            else:
+                names.append(fnmatch.translate(pattern))
+        return cls(
+            re.compile("|".join(names)) if names else None,
+            re.compile("|".join(paths)) if paths else None,
+        )
+
+    def match(self, relative: str, name: str | None = None) -> bool:
+        if self.paths is not None and self.paths.match(relative):
             return True
-    return False
+        if self.names is None:
+            return False
+        return any(self.names.match(part) for part in ([name] if name is not None else relative.split("/")))
 
 
-def _relpath(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
+def _relpath(path: Path | str, root: Path) -> str:
+    text, base = str(path), str(root)
+    if text.startswith(base + os.sep):
+        return text[len(base) + 1 :].replace(os.sep, "/")
+    if text == base:
+        return "."
+    return text.replace(os.sep, "/")
 
 
 def _gitignore(folder: Path) -> pathspec.PathSpec | None:
@@ -76,7 +111,7 @@ def _gitignore(folder: Path) -> pathspec.PathSpec | None:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def _walk(top: Path, settings: Settings, patterns: tuple[str, ...]) -> Iterator[Path]:
+def _walk(top: Path, settings: Settings, excludes: Excludes) -> Iterator[Path]:
     # Each entry: (folder whose .gitignore applies, its spec). Inherited down the walk.
     inherited: list[tuple[Path, pathspec.PathSpec]] = []
     if settings.respect_gitignore:
@@ -84,14 +119,17 @@ def _walk(top: Path, settings: Settings, patterns: tuple[str, ...]) -> Iterator[
             spec = _gitignore(folder)
             if spec is not None:
                 inherited.append((folder, spec))
-            if (folder / ".git").exists() and folder != top:
+            if (folder / ".git").exists():  # a repository root: ignore files above it do not apply
                 inherited = [(f, s) for f, s in inherited if f == folder or folder in f.parents]
 
     def ignored(path: Path, is_dir: bool, specs: list[tuple[Path, pathspec.PathSpec]]) -> bool:
-        for folder, spec in specs:
+        # git's precedence: the deepest .gitignore with a matching pattern decides, so a
+        # nested `!keep.py` re-includes what a parent folder's pattern ignored.
+        for folder, spec in reversed(specs):
             relative = _relpath(path, folder) + ("/" if is_dir else "")
-            if spec.match_file(relative):
-                return True
+            decision = spec.check_file(relative).include
+            if decision is not None:
+                return decision
         return False
 
     stack = [(top, inherited)]
@@ -104,34 +142,34 @@ def _walk(top: Path, settings: Settings, patterns: tuple[str, ...]) -> Iterator[
         except OSError:
             continue
         for entry in entries:
-            path = Path(entry.path)
-            relative = _relpath(path, settings.root)
-            if _excluded(relative, patterns, entry.name):
+            relative = _relpath(entry.path, settings.root)
+            if excludes.match(relative, entry.name):
                 continue
             is_dir = entry.is_dir(follow_symlinks=False)
-            if ignored(path, is_dir, specs):
+            if not is_dir and not entry.name.endswith(PYTHON_SUFFIXES):
+                continue
+            if specs and ignored(Path(entry.path), is_dir, specs):
                 continue
             if is_dir:
-                stack.append((path, specs))
-            elif entry.name.endswith(PYTHON_SUFFIXES) and entry.is_file():
-                yield path
+                stack.append((Path(entry.path), specs))
+            elif entry.is_file():
+                yield Path(entry.path)
 
 
 def discover(paths: Iterable[Path], settings: Settings) -> list[SourceFile]:
-    patterns = (*settings.exclude, *settings.extend_exclude)
+    excludes = Excludes.compile((*settings.exclude, *settings.extend_exclude))
     seen: dict[Path, SourceFile] = {}
+    packages: dict[str, tuple[str, ...]] = {}
     for given in paths:
         path = given.resolve() if given.is_absolute() else (Path.cwd() / given).resolve()
         if not path.exists():
             raise ConfigError(f"{given}: no such file or directory")
-        if path.is_dir():
-            files: Iterable[Path] = _walk(path, settings, patterns)
-        else:
-            if settings.force_exclude and _excluded(_relpath(path, settings.root), patterns):
-                continue
-            files = [path]
+        relative = _relpath(path, settings.root)
+        if settings.force_exclude and relative != "." and excludes.match(relative):
+            continue  # as ruff: with force-exclude, excludes apply to paths named explicitly too
+        files: Iterable[Path] = _walk(path, settings, excludes) if path.is_dir() else [path]
         for file in files:
             if file not in seen:
-                module, is_package = module_name(file)
+                module, is_package = module_name(file, packages)
                 seen[file] = SourceFile(file, _relpath(file, settings.root), module, is_package)
     return sorted(seen.values(), key=lambda f: f.relpath)

@@ -20,14 +20,19 @@ def content_hash(data: bytes) -> str:
 
 
 def decode(data: bytes) -> str:
-    """Decode as Python does: a PEP 263 coding cookie or a BOM, else UTF-8."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        return data.decode(encoding)
+    """Decode as Python does: a PEP 263 coding cookie or a BOM, else UTF-8.
+
+    The cookie is honoured even when the bytes also happen to be valid UTF-8 (bytes
+    C3 A9 in a latin-1 file are two characters, not one), so literal values and
+    character columns agree with what Python and LibCST see.
+    """
+    first = data.find(b"\n")
+    second = data.find(b"\n", first + 1) if first != -1 else -1
+    head = data if second == -1 else data[:second]  # a cookie can only be on line 1 or 2
+    if b"coding" not in head and not data.startswith(b"\xef\xbb\xbf"):
+        return data.decode("utf-8")  # fast path: no cookie, no BOM
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)  # "utf-8-sig" strips a BOM
+    return data.decode(encoding)
 
 
 def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts:

@@ -82,8 +82,16 @@ class Project:
     def _resolve(self, dotted: str, depth: int) -> str | None:
         if depth > _MAX_DEPTH:
             return dotted
-        if dotted in self.functions or dotted in self.classes or dotted in self.modules:
+        if dotted in self.functions or dotted in self.classes:
             return dotted
+        if dotted in self.modules:
+            # `pkg.load` is the package's binding when `pkg/__init__.py` rebinds the name
+            # (`from .load import load`): in Python that overwrites the submodule attribute.
+            parent, _, name = dotted.rpartition(".")
+            bound = self.bindings(self.modules[parent]).get(name) if parent in self.modules else None
+            if bound is None or bound == dotted:
+                return dotted
+            return self._resolve(bound, depth + 1)
         head, sep, tail = dotted.partition("()")
         if sep:
             target = self._resolve(head, depth + 1)
@@ -118,19 +126,33 @@ class Project:
                 return self._resolve(".".join([attr_type, *more]), depth + 1) or attr_type
         return ".".join([class_qualname, *rest])
 
-    def mro(self, class_qualname: str) -> list[str]:
-        """Project classes in method-resolution order (depth-first, left to right, no repeats)."""
-        order: list[str] = []
-        stack = [class_qualname]
-        while stack:
-            current = stack.pop(0)
-            if current in order:
-                continue
-            order.append(current)
-            cls = self.classes.get(current)
-            if cls is not None:
-                stack[0:0] = [b for b in (self.resolve(base) for base in cls.bases) if b and b in self.classes]
-        return order
+    def project_bases(self, class_qualname: str) -> list[str]:
+        cls = self.classes.get(class_qualname)
+        if cls is None:
+            return []
+        return [b for b in (self.resolve(base) for base in cls.bases) if b and b in self.classes and b != class_qualname]
+
+    def mro(self, class_qualname: str, _seen: frozenset[str] = frozenset()) -> list[str]:
+        """Project classes in Python's C3 method-resolution order (library bases left out).
+
+        Falls back to depth-first order where C3 has no solution (code Python would
+        reject) and stops at inheritance cycles, which only broken code has.
+        """
+        if class_qualname in _seen:
+            return []
+        seen = _seen | {class_qualname}
+        bases = self.project_bases(class_qualname)
+        sequences = [self.mro(base, seen) for base in bases] + [list(bases)]
+        order = [class_qualname]
+        while any(sequences):
+            sequences = [seq for seq in sequences if seq]
+            head = next((seq[0] for seq in sequences if not any(seq[0] in other[1:] for other in sequences)), None)
+            if head is None:  # inconsistent hierarchy: keep the remaining classes depth-first
+                order.extend(c for seq in sequences for c in seq if c not in order)
+                break
+            order.append(head)
+            sequences = [seq[1:] if seq[0] == head else seq for seq in sequences]
+        return list(dict.fromkeys(order))
 
     def callee(self, name: str | None) -> FunctionFact | None:
         """The project function a call runs, if any (a class call runs its `__init__`)."""

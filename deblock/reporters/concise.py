@@ -46,6 +46,17 @@ def summary(findings: Sequence[Finding], context: ReportContext) -> list[str]:
     return lines
 
 
+def fixed_section(findings: Sequence[Finding], context: ReportContext) -> list[str]:
+    """The `--show-fixes` list of applied fixes (shared with the `full` format)."""
+    applied = [f for f in findings if f.fix_applied]
+    if not context.show_fixes or not applied:
+        return []
+    lines = ["", f"Fixed {len(applied)} error{'s' if len(applied) != 1 else ''}:"]
+    for f in applied:
+        lines.append(f"- {f.path}:{f.span.line}:{f.span.col + 1}: {f.code} {f.fix.title if f.fix else ''}")
+    return lines
+
+
 def render(findings: Sequence[Finding], context: ReportContext) -> str:
     lines = []
     if not context.statistics:
@@ -53,12 +64,6 @@ def render(findings: Sequence[Finding], context: ReportContext) -> str:
             if f.fix_applied:
                 continue
             lines.append(f"{f.path}:{f.span.line}:{f.span.col + 1}: {f.code} {fix_marker(f, context)}{f.message}")
-    if context.show_fixes:
-        applied = [f for f in findings if f.fix_applied]
-        if applied:
-            lines.append("")
-            lines.append(f"Fixed {len(applied)} error{'s' if len(applied) != 1 else ''}:")
-            for f in applied:
-                lines.append(f"- {f.path}:{f.span.line}:{f.span.col + 1}: {f.code} {f.fix.title if f.fix else ''}")
+    lines.extend(fixed_section(findings, context))
     lines.extend(summary(findings, context))
     return "\n".join(lines) + "\n"

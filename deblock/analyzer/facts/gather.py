@@ -9,6 +9,9 @@ leak the async context, see style.md §1 on Fixit's bug).
 from __future__ import annotations
 
 import ast
+import re
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from deblock.analyzer.facts.model import (
@@ -33,6 +36,7 @@ from deblock.analyzer.facts.resolve import (
 )
 from deblock.model import Span
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _ARG_DEPTH = 2  # nesting kept for call arguments (`path("x", View.as_view())`)
 _ASSIGN_DEPTH = 5  # module-level values (`urlpatterns`, `DATABASES`) are kept deeper
 _LITERAL_STR_MAX = 200
@@ -52,11 +56,24 @@ class _Frame:
     attr_types: dict[str, str] | None = None  # for class frames: `self.x` types
 
 
+def _leaf_classes() -> frozenset[type]:
+    """Node classes with nothing to gather below them (contexts, operators, names, constants)."""
+    leaves: set[type] = {ast.Constant, ast.Name, ast.Pass, ast.Break, ast.Continue, ast.alias, ast.Global, ast.Nonlocal}
+    for base in (ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop):
+        leaves.update(base.__subclasses__())
+    return frozenset(leaves)
+
+
+_LEAVES = _leaf_classes()
+
+
 class FactGatherer(ast.NodeVisitor):
     def __init__(self, module: str, is_package: bool, source: str) -> None:
         self.module = module
         self.package = module if is_package else module.rpartition(".")[0]
-        self._lines = None if source.isascii() else source.splitlines()
+        # Python ends lines only at \r\n, \r and \n; str.splitlines() also splits at
+        # \x0c, \u2028, ... and would shift the byte->character column map.
+        self._lines = None if source.isascii() else _LINE_BREAK.split(source)
         module_frame = _Frame("module", module)
         self.stack: list[_Frame] = [module_frame]
         self.imports: list[ImportFact] = []
@@ -67,6 +84,29 @@ class FactGatherer(ast.NodeVisitor):
         self._awaited: set[int] = set()
         self._offloaded: set[int] = set()
         self._class_attr_types: dict[str, dict[str, str]] = {}
+        self._dispatch: dict[type, Callable[[ast.AST], None]] = {}
+
+    # ------------------------------------------------------------------ traversal
+    # ast.NodeVisitor's own visit/generic_visit look the method up by name for every
+    # node and descend into leaves such as `Load` contexts; this pair caches the lookup
+    # per class and skips leaves, which halves the cost of the pass.
+    def visit(self, node: ast.AST) -> None:
+        cls = node.__class__
+        method = self._dispatch.get(cls)
+        if method is None:
+            method = getattr(self, "visit_" + cls.__name__, None) or self.generic_visit
+            self._dispatch[cls] = method
+        method(node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, ast.AST) and item.__class__ not in _LEAVES:
+                        self.visit(item)
+            elif isinstance(value, ast.AST) and value.__class__ not in _LEAVES:
+                self.visit(value)
 
     # ------------------------------------------------------------------ positions
     def _col(self, line: int, byte_col: int) -> int:
@@ -115,14 +155,15 @@ class FactGatherer(ast.NodeVisitor):
             attr_types = self._class_attr_types.get(base)
             if attr_types is not None and node.attr in attr_types:
                 return attr_types[node.attr]
-            return f"{base}.{node.attr}"
+            # Interned: equal names then pickle once per module (smaller, faster cache).
+            return sys.intern(f"{base}.{node.attr}")
         if isinstance(node, ast.Call):
             callee = self.resolve(node.func)
             if callee is None:
                 return None
             if callee in self._class_attr_types or looks_like_class(callee):
                 return callee  # an instance: its methods are `Class.method`
-            return callee + "()"
+            return sys.intern(callee + "()")
         if isinstance(node, ast.Await):
             return self.resolve(node.value)
         return None
@@ -144,6 +185,9 @@ class FactGatherer(ast.NodeVisitor):
             if outer in ("typing.Optional", "typing.Annotated"):
                 inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
                 return self.annotation(inner)
+            if outer == "typing.Union" and isinstance(node.slice, ast.Tuple):
+                members = [e for e in node.slice.elts if not (isinstance(e, ast.Constant) and e.value is None)]
+                return self.annotation(members[0]) if len(members) == 1 else None
             return outer  # `Mapped[X]`, `list[X]`: the container itself
         return self.resolve(node)
 
@@ -170,7 +214,7 @@ class FactGatherer(ast.NodeVisitor):
                 return ArgFact("literal", value)
             return OTHER
         if isinstance(node, (ast.Name, ast.Attribute)):
-            return ArgFact("ref", self.resolve(node), span=self.span(node))
+            return ArgFact("ref", self.resolve(node))
         if isinstance(node, ast.Lambda):
             return LAMBDA
         if depth <= 0:
@@ -237,6 +281,11 @@ class FactGatherer(ast.NodeVisitor):
         base = node.module or ""
         if node.level:
             parts = self.package.split(".") if self.package else []
+            if node.level - 1 >= len(parts) and node.level > 1 or not parts:
+                # Beyond the top-level package: Python raises ImportError; bind nothing known.
+                for alias in node.names:
+                    frame.bindings[alias.asname or alias.name] = None
+                return
             parts = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
             base = ".".join([*parts, base] if base else parts)
         for alias in node.names:
@@ -255,7 +304,7 @@ class FactGatherer(ast.NodeVisitor):
 
     # ------------------------------------------------------------------ definitions
     def _qualname(self, name: str) -> str:
-        top = self.stack[-1]
+        top = next(f for f in reversed(self.stack) if f.kind != "comprehension")
         if top.kind in ("function", "lambda"):
             return f"{top.qualname}.<locals>.{name}"
         return f"{top.qualname}.{name}"
@@ -434,6 +483,28 @@ class FactGatherer(ast.NodeVisitor):
         if self.stack[-1].kind == "module" and isinstance(node.target, ast.Name) and node.value is not None:
             self.assigns.append(AssignFact(node.target.id, self.arg(node.value, _ASSIGN_DEPTH), self.span(node)))
 
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.visit(node.value)
+        value_type = self.resolve(node.value) if isinstance(node.value, (ast.Call, ast.Name, ast.Attribute)) else None
+        # A walrus in a comprehension binds in the enclosing function (PEP 572).
+        frames = [f for f in self.stack if f.kind != "comprehension"]
+        frames[-1].bindings[node.target.id] = value_type
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.type is not None:
+            self.visit(node.type)
+        if node.name:
+            self.stack[-1].bindings[node.name] = None  # an exception instance, not the module it shadows
+        for stmt in node.body:
+            self.visit(stmt)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.visit(node.value)
+        self.visit(node.target)
+        if self.stack[-1].kind == "module" and isinstance(node.target, ast.Name) and isinstance(node.op, ast.Add):
+            # Recorded as one more assignment to the same name; readers merge them.
+            self.assigns.append(AssignFact(node.target.id, self.arg(node.value, _ASSIGN_DEPTH), self.span(node)))
+
     def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
         if isinstance(node, ast.AsyncWith):
             self._count_await()
@@ -484,7 +555,18 @@ class FactGatherer(ast.NodeVisitor):
         if any(g.is_async for g in node.generators):
             self._count_await()
         inner.extend([node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt])
-        self._in_loop("comprehension", inner)
+        # Comprehension variables live in their own scope: they shadow outer names
+        # (a loop variable called `requests` is not the module) and do not leak out.
+        frame = _Frame("comprehension", self.stack[-1].qualname)
+        for gen in node.generators:
+            for name in ast.walk(gen.target):
+                if isinstance(name, ast.Name):
+                    frame.bindings[name.id] = None
+        self.stack.append(frame)
+        try:
+            self._in_loop("comprehension", inner)
+        finally:
+            self.stack.pop()
 
     visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension  # type: ignore[assignment]
 
@@ -543,10 +625,8 @@ class FactGatherer(ast.NodeVisitor):
     def _mark_offloaded(self, node: ast.expr) -> None:
         if isinstance(node, ast.Lambda):
             self._offloaded.add(id(node))
-        elif isinstance(node, ast.Call) and self.resolve(node.func) == PARTIAL:
-            for a in node.args[1:]:
-                if isinstance(a, ast.Lambda):
-                    self._offloaded.add(id(a))
+        elif isinstance(node, ast.Call) and self.resolve(node.func) == PARTIAL and node.args:
+            self._mark_offloaded(node.args[0])  # partial(fn, *args): fn is what runs
 
 
 def _items(arg: ArgFact) -> tuple[ArgFact, ...]:

@@ -18,10 +18,14 @@ from typing import Union
 
 from deblock.model import Span
 
+# No `slots=True` on these dataclasses: slotted frozen dataclasses unpickle through
+# `dataclasses._dataclass_setstate`, which calls `fields()` per object and made
+# reading the warm cache of Django's source 4x slower than plain `__dict__` restore.
+
 Literal = Union[str, int, float, bool, None, tuple["Literal", ...]]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ArgFact:
     """What an argument, decorator argument or class-level value is, as far as rules need.
 
@@ -41,14 +45,14 @@ OTHER = ArgFact("other")
 LAMBDA = ArgFact("lambda")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ImportFact:
     alias: str  # the local name bound (`np` in `import numpy as np`)
     target: str  # canonical dotted name (`numpy`, `os.path.join`, `pkg.sub.x` for relative imports)
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DecoratorFact:
     name: str | None  # resolved dotted name of the decorator (the callee when it is a call)
     is_call: bool
@@ -57,14 +61,14 @@ class DecoratorFact:
     span: Span | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ParamFact:
     name: str
     annotation: str | None  # resolved dotted name of the annotated type (Optional/`| None` stripped)
     default: ArgFact | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FunctionFact:
     qualname: str  # `pkg.mod.Class.method`, `pkg.mod.outer.<locals>.inner`
     name: str
@@ -81,7 +85,7 @@ class FunctionFact:
     awaits: int = 0  # number of await / async for / async with in the body itself
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ClassAssignFact:
     name: str
     value: ArgFact
@@ -89,7 +93,7 @@ class ClassAssignFact:
     span: Span | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ClassFact:
     qualname: str
     name: str
@@ -102,7 +106,7 @@ class ClassFact:
     attribute_types: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CallFact:
     callee: str | None  # resolved dotted name, None when the receiver is unknown
     text: str  # the callee as written, e.g. `self.client.get`
@@ -118,7 +122,7 @@ class CallFact:
     has_star_args: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AssignFact:
     """A module-level assignment (`urlpatterns = [...]`, `DATABASES = {...}`, `client = httpx.Client()`)."""
 
@@ -127,7 +131,7 @@ class AssignFact:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SuppressionFact:
     line: int
     codes: tuple[str, ...] | None  # None means every code
@@ -135,13 +139,13 @@ class SuppressionFact:
     file_level: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SyntaxErrorFact:
     message: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ModuleFacts:
     path: str  # POSIX path relative to the project root
     module: str  # dotted module name

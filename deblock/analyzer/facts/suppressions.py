@@ -2,12 +2,17 @@
 
 Found with a regular expression over the text rather than the tokenizer: the
 tokenizer costs about as much as parsing, and a stray match inside a string
-literal can only hide a finding on that same line.
+literal can only hide a finding on that same line. The exception is a file-level
+`# deblock: noqa`, which would hide every finding: a docstring that shows one (in
+documentation of deblock itself, say) must not count, so those rare candidates are
+confirmed with the tokenizer.
 """
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 
 from deblock.analyzer.facts.model import SuppressionFact
 
@@ -38,4 +43,20 @@ def scan(source: str) -> tuple[SuppressionFact, ...]:
         codes = tuple(c.upper() for c in _SPLIT.split(codes_text.strip())) if codes_text else None
         file_level = (match.group("ignore") or "").lower() == "noqa" and own_line
         found.append(SuppressionFact(number, codes, own_line, file_level))
+    if any(s.file_level for s in found):
+        comments = _comment_lines(source)
+        if comments is not None:
+            found = [s for s in found if not s.file_level or s.line in comments]
     return tuple(found)
+
+
+def _comment_lines(source: str) -> set[int] | None:
+    """Lines that hold a real comment token (None when the file does not tokenize)."""
+    try:
+        return {
+            token.start[0]
+            for token in tokenize.generate_tokens(io.StringIO(source).readline)
+            if token.type == tokenize.COMMENT
+        }
+    except (tokenize.TokenError, SyntaxError):
+        return None
