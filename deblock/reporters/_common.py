@@ -58,6 +58,17 @@ def meta_for(rule: type[Rule]) -> RuleMeta:
     return RuleMeta(rule.code, rule.name, rule.summary(), rule.docs(), rule.url(), rule.severity, family)
 
 
+def rule_catalog(findings: Sequence[Finding]) -> list[RuleMeta]:
+    """The registry, then a fallback entry for each code that fired without a rule class."""
+    metas = [meta_for(rule) for rule in registry()]
+    known = {m.code for m in metas}
+    for finding in findings:
+        if finding.code not in known:
+            metas.append(rule_meta(finding.code, finding))
+            known.add(finding.code)
+    return metas
+
+
 def fix_title(finding: Finding) -> str:
     if finding.fix is not None and finding.fix.title:
         return finding.fix.title

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from deblock.model import Finding, Severity
 from deblock.reporters import ReportContext
 from deblock.reporters._common import (
-    HOME_URL, RuleMeta, fingerprints, fix_title, meta_for, posix_path, region, registry, remaining, rule_meta,
+    HOME_URL, RuleMeta, fingerprints, fix_title, posix_path, region, remaining, rule_catalog,
 )
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -83,17 +83,6 @@ def _result(finding: Finding, fingerprint: str, rule_index: int, context: Report
     return result
 
 
-def _rules(findings: Sequence[Finding]) -> list[RuleMeta]:
-    """The registry, then a fallback descriptor for each code that fired without a rule class."""
-    metas = [meta_for(rule) for rule in registry()]
-    known = {m.code for m in metas}
-    for finding in findings:
-        if finding.code not in known:
-            metas.append(rule_meta(finding.code, finding))
-            known.add(finding.code)
-    return metas
-
-
 def _invocation(context: ReportContext) -> dict[str, Any]:
     notifications = [{"level": "error", "message": {"text": error}} for error in context.errors]
     return {"executionSuccessful": not context.errors, "toolExecutionNotifications": notifications}
@@ -101,7 +90,7 @@ def _invocation(context: ReportContext) -> dict[str, Any]:
 
 def render(findings: Sequence[Finding], context: ReportContext) -> str:
     shown = remaining(findings)
-    metas = _rules(shown)
+    metas = rule_catalog(shown)
     index = {m.code: i for i, m in enumerate(metas)}
     run = {
         "tool": {"driver": {

@@ -636,3 +636,38 @@ def test_project_index_exposes_entry_points_by_qualname() -> None:
     project = build(FLASK)
     assert project.entry_points["blog.app.index"].kind == "route"
     assert "blog.app.cached" not in project.entry_points
+
+
+def test_fastapi_annotated_dependencies_inline_and_aliased() -> None:
+    project = build({
+        "svc/__init__.py": "",
+        "svc/deps.py": """\
+            from typing import Annotated
+
+            from fastapi import Depends
+
+            def get_db():
+                return 1
+
+            def get_user(db: Annotated[int, Depends(get_db)]):
+                return db
+
+            UserDep = Annotated[int, Depends(get_user)]
+        """,
+        "svc/main.py": """\
+            from fastapi import FastAPI
+
+            from svc.deps import UserDep
+
+            app = FastAPI()
+
+            @app.get("/me")
+            async def me(user: UserDep):
+                return user
+        """,
+    })
+    assert {(q, k, r) for q, _, k, r, *_ in rows(project, "fastapi")} == {
+        ("svc.main.me", "route", LOOP),
+        ("svc.deps.get_user", "dependency", THREADPOOL),
+        ("svc.deps.get_db", "dependency", THREADPOOL),
+    }

@@ -36,6 +36,7 @@ from deblock.analyzer.facts.resolve import (
 )
 from deblock.model import Span
 
+_ANNOTATED = ("typing.Annotated", "typing_extensions.Annotated")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _ARG_DEPTH = 2  # nesting kept for call arguments (`path("x", View.as_view())`)
 _ASSIGN_DEPTH = 5  # module-level values (`urlpatterns`, `DATABASES`) are kept deeper
@@ -182,7 +183,7 @@ class FactGatherer(ast.NodeVisitor):
             return self.annotation(sides[0]) if len(sides) == 1 else None
         if isinstance(node, ast.Subscript):
             outer = self.resolve(node.value)
-            if outer in ("typing.Optional", "typing.Annotated"):
+            if outer in ("typing.Optional", *_ANNOTATED):
                 inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
                 return self.annotation(inner)
             if outer == "typing.Union" and isinstance(node.slice, ast.Tuple):
@@ -239,6 +240,10 @@ class FactGatherer(ast.NodeVisitor):
                 if isinstance(k, ast.Constant) and isinstance(k.value, str)
             )
             return ArgFact("dict", None, (), pairs)
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Tuple) and node.slice.elts:
+            if self.resolve(node.value) in _ANNOTATED:  # `DbDep = Annotated[Session, Depends(get_db)]`
+                first, *metadata = node.slice.elts
+                return ArgFact("annotated", self.annotation(first), tuple(self.arg(m, depth - 1) for m in metadata))
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             left, right = self.arg(node.left, depth - 1), self.arg(node.right, depth - 1)
             if left.kind == "list" or right.kind == "list":  # `urlpatterns = [...] + [...]`
@@ -353,7 +358,9 @@ class FactGatherer(ast.NodeVisitor):
                 annotation = annotation or class_qualname  # `self` / `cls`
             frame.bindings[a.arg] = annotation
             default = defaults.get(a.arg)
-            params.append(ParamFact(a.arg, annotation, self.arg(default) if default is not None else None))
+            metadata = self.arg(a.annotation) if isinstance(a.annotation, ast.Subscript) else OTHER
+            params.append(ParamFact(a.arg, annotation, self.arg(default) if default is not None else None,
+                                    metadata.args if metadata.kind == "annotated" else ()))
         returns = self.annotation(node.returns)
         self.stack.append(frame)
         try:
@@ -449,7 +456,12 @@ class FactGatherer(ast.NodeVisitor):
     # ------------------------------------------------------------------ bindings
     def _bind_target(self, target: ast.expr, value_type: str | None) -> None:
         if isinstance(target, ast.Name):
-            self.stack[-1].bindings[target.id] = value_type
+            frame = self.stack[-1]
+            if value_type is None and frame.kind == "module":
+                # A module attribute of unknown type is still a name other modules can
+                # import and the project index can look up (`DbDep = Annotated[...]`).
+                value_type = f"{self.module}.{target.id}"
+            frame.bindings[target.id] = value_type
         elif isinstance(target, (ast.Tuple, ast.List)):
             for elt in target.elts:
                 self._bind_target(elt, None)

@@ -31,7 +31,8 @@ class ArgFact:
 
     kind: "ref" (a name or attribute, `value` = resolved dotted name), "literal"
     (`value` = the Python value), "call" (`value` = resolved callee, with its own
-    args), "lambda", or "other".
+    args), "list", "dict" (`keywords` = string keys), "annotated" (`Annotated[T, ...]`:
+    `value` = T, `args` = the metadata), "lambda", or "other".
     """
 
     kind: str
@@ -66,6 +67,7 @@ class ParamFact:
     name: str
     annotation: str | None  # resolved dotted name of the annotated type (Optional/`| None` stripped)
     default: ArgFact | None = None
+    metadata: tuple[ArgFact, ...] = ()  # `Annotated[T, Depends(f)]`: the items after T
 
 
 @dataclass(frozen=True)

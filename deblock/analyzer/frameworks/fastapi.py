@@ -155,10 +155,30 @@ def _router_dependencies(project: Project) -> list[Pending]:
 
 
 def _param_dependencies(project: Project, fn: FunctionFact) -> Iterator[Pending]:
+    """`p = Depends(f)`, `p: Annotated[T, Depends(f)]` and `p: Alias` where
+    `Alias = Annotated[T, Depends(f)]` (FastAPI's recommended style)."""
     module = project.module_of(fn.qualname)
+    if module is None:
+        return
     for param in fn.params:
-        if module is not None and param.default is not None:
+        if param.default is not None:
             yield module, param.default, param.annotation
+        metadata, annotation = param.metadata, param.annotation
+        if not metadata and annotation:
+            alias = _annotated_alias(project, annotation)
+            if alias is not None:
+                metadata, annotation = alias.args, alias.value if isinstance(alias.value, str) else None
+        for item in metadata:
+            yield module, item, annotation
+
+
+def _annotated_alias(project: Project, name: str) -> ArgFact | None:
+    """The `Annotated[...]` value of a module-level alias, if `name` is one."""
+    module_name, _, alias = (project.resolve(name) or name).rpartition(".")
+    module = project.modules.get(module_name)
+    if module is None:
+        return None
+    return next((a.value for a in module.assigns if a.name == alias and a.value.kind == "annotated"), None)
 
 
 def _dependencies(project: Project, roots: list[FunctionFact], pending: list[Pending]) -> Iterator[EntryPoint]:

@@ -5,12 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from deblock.analyzer.facts.model import CallFact, ModuleFacts
+from deblock.analyzer.frameworks import LOOP
 from deblock.analyzer.project import Project
 from deblock.knowledge import BlockingCall, blocking_calls
 
 
 def short_name(qualname: str) -> str:
     return qualname.rpartition(".")[2]
+
+
+def on_event_loop(call: CallFact, project: Project) -> bool:
+    """Does this call run on the event loop? Directly inside an `async def`, or in the
+    body of a sync function the framework itself calls on the loop (a Starlette sync
+    startup handler). Offloaded calls never do."""
+    if call.offloaded:
+        return False
+    if call.in_async:
+        return True
+    entry = project.entry_points.get(call.function)
+    return entry is not None and entry.runs_on == LOOP
 
 
 def blocking_calls_on_loop(facts: ModuleFacts, project: Project, code: str) -> Iterator[tuple[CallFact, BlockingCall]]:
@@ -21,7 +34,7 @@ def blocking_calls_on_loop(facts: ModuleFacts, project: Project, code: str) -> I
     """
     catalogue = blocking_calls()
     for call in facts.calls:
-        if not call.in_async or call.offloaded or call.awaited or call.callee is None:
+        if call.awaited or call.callee is None or not on_event_loop(call, project):
             continue
         entry = catalogue.get(project.resolve(call.callee) or call.callee)
         if entry is not None and entry.code == code:

@@ -108,5 +108,5 @@ class BlockingSleepInAsync(Rule):
                 replacement=replacement,
                 module=entry.import_for(library) or "",
                 original=entry.match,
-            ) if replacement else None
+            ) if replacement and call.in_async else None  # `await` needs an async def
             yield self.finding(facts, call.span, fix=fix, function=short_name(call.function))

@@ -6,13 +6,15 @@ from deblock.analyzer.facts.model import ModuleFacts
 from deblock.analyzer.project import Project
 from deblock.model import Finding
 from deblock.rules._base import Invalid, Rule
-from deblock.rules.blocking._matching import short_name
+from deblock.rules.blocking._matching import on_event_loop, short_name
 
 
 class TransitiveBlockingCallInAsync(Rule):
     """
     ## What it does
-    Flags a call, made on the event loop, to project code that blocks: a sync function
+    Flags a call, made on the event loop (in an `async def`, or in a sync function the
+    framework runs on the loop, such as a Starlette startup handler), to project code
+    that blocks: a sync function
     that (through any number of other functions, across modules) reaches a blocking
     call such as `time.sleep()`. The finding sits on the call in the async function,
     and its message shows the shortest chain, e.g.
@@ -80,6 +82,12 @@ class TransitiveBlockingCallInAsync(Rule):
             message="Call to `load` blocks the event loop in async function `index`: app.views.index → app.services.load → time.sleep",
         ),
         Invalid(
+            "import time\nfrom starlette.applications import Starlette\n\ndef warm():\n    time.sleep(1)\n\n"
+            "def startup():\n    warm()\n\napp = Starlette(on_startup=[startup])\n",
+            line=8,
+            message="example.startup → example.warm → time.sleep",
+        ),
+        Invalid(
             "import time\n\nclass Repo:\n    def fetch(self):\n        time.sleep(1)\n\nclass Service:\n    def __init__(self):\n"
             "        self.repo = Repo()\n\n    async def handle(self):\n        self.repo.fetch()\n",
             line=12,
@@ -90,7 +98,7 @@ class TransitiveBlockingCallInAsync(Rule):
     def check(self, facts: ModuleFacts, project: Project) -> Iterator[Finding]:
         graph = project.callgraph
         for call in facts.calls:
-            if not call.in_async or call.offloaded:
+            if not on_event_loop(call, project):
                 continue
             target = project.callee(call.callee)
             if target is None:
