@@ -53,36 +53,36 @@ _MATCH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\(\))*")
 def _per_library(raw: dict, key: str, index: int) -> tuple[tuple[str, str], ...]:
     value = raw.get(key, {})
     if not isinstance(value, dict) or not all(isinstance(v, str) and v for v in value.values()):
-        raise KnowledgeError(f"blocking.toml row {index}: {key} must be a table of library = \"text\"")
+        raise KnowledgeError(f"row {index}: {key} must be a table of library = \"text\"")
     unknown = sorted(set(value) - set(ASYNC_LIBRARIES))
     if unknown:
-        raise KnowledgeError(f"blocking.toml row {index}: {key} names unknown async libraries {unknown}")
+        raise KnowledgeError(f"row {index}: {key} names unknown async libraries {unknown}")
     return tuple(sorted(value.items()))
 
 
 def _row(raw: dict, index: int) -> BlockingCall:
     missing = [key for key in _REQUIRED if key not in raw]
     if missing:
-        raise KnowledgeError(f"blocking.toml row {index}: missing {', '.join(missing)}")
+        raise KnowledgeError(f"row {index}: missing {', '.join(missing)}")
     unknown = sorted(set(raw) - set(_REQUIRED) - set(_OPTIONAL))
     if unknown:
-        raise KnowledgeError(f"blocking.toml row {index}: unknown key(s) {', '.join(unknown)}")
+        raise KnowledgeError(f"row {index}: unknown key(s) {', '.join(unknown)}")
     if not isinstance(raw["match"], str) or not _MATCH.fullmatch(raw["match"]):
-        raise KnowledgeError(f"blocking.toml row {index}: match must be a dotted name, got {raw['match']!r}")
+        raise KnowledgeError(f"row {index}: match must be a dotted name, got {raw['match']!r}")
     if not isinstance(raw["code"], str) or not _CODE.fullmatch(raw["code"]):
-        raise KnowledgeError(f"blocking.toml row {index}: code must look like DBK101, got {raw['code']!r}")
+        raise KnowledgeError(f"row {index}: code must look like DBK101, got {raw['code']!r}")
     if not isinstance(raw["awaited"], bool):
-        raise KnowledgeError(f"blocking.toml row {index}: awaited must be true or false")
+        raise KnowledgeError(f"row {index}: awaited must be true or false")
     if not isinstance(raw["semantic_delta"], str) or not raw["semantic_delta"].strip():
-        raise KnowledgeError(f"blocking.toml row {index}: semantic_delta must be a non-empty string")
+        raise KnowledgeError(f"row {index}: semantic_delta must be a non-empty string")
     if raw["fallback"] not in FALLBACKS:
-        raise KnowledgeError(f"blocking.toml row {index}: fallback must be one of {FALLBACKS}")
+        raise KnowledgeError(f"row {index}: fallback must be one of {FALLBACKS}")
     if not str(raw["source"]).startswith("https://"):
-        raise KnowledgeError(f"blocking.toml row {index}: source must be an https URL")
+        raise KnowledgeError(f"row {index}: source must be an https URL")
     try:
         safety = Applicability(raw["safety"])
     except ValueError:
-        raise KnowledgeError(f"blocking.toml row {index}: unknown safety {raw['safety']!r}") from None
+        raise KnowledgeError(f"row {index}: unknown safety {raw['safety']!r}") from None
     return BlockingCall(
         match=raw["match"],
         code=raw["code"],
@@ -98,10 +98,19 @@ def _row(raw: dict, index: int) -> BlockingCall:
 
 @cache
 def blocking_calls() -> dict[str, BlockingCall]:
-    """The blocking-call catalogue keyed by qualified name. Immutable once loaded."""
-    text = resources.files("deblock.data").joinpath("blocking.toml").read_text(encoding="utf-8")
-    rows = [_row(raw, i) for i, raw in enumerate(tomllib.loads(text).get("call", []))]
-    table = {row.match: row for row in rows}
-    if len(table) != len(rows):
-        raise KnowledgeError("blocking.toml: duplicate `match`")
+    """The blocking-call catalogue keyed by qualified name, from every
+    `deblock/data/blocking/*.toml` (one file per family). Immutable once loaded."""
+    table: dict[str, BlockingCall] = {}
+    folder = resources.files("deblock.data").joinpath("blocking")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".toml"):
+            continue
+        for index, raw in enumerate(tomllib.loads(entry.read_text(encoding="utf-8")).get("call", [])):
+            try:
+                row = _row(raw, index)
+            except KnowledgeError as exc:
+                raise KnowledgeError(f"{entry.name}: {exc}") from None
+            if row.match in table:
+                raise KnowledgeError(f"{entry.name}: duplicate `match` {row.match!r}")
+            table[row.match] = row
     return table

@@ -24,9 +24,12 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-RAW_ROWS = tomllib.loads(
-    resources.files("deblock.data").joinpath("blocking.toml").read_text(encoding="utf-8")
-).get("call", [])
+RAW_ROWS = [
+    raw
+    for entry in resources.files("deblock.data").joinpath("blocking").iterdir()
+    if entry.name.endswith(".toml")
+    for raw in tomllib.loads(entry.read_text(encoding="utf-8")).get("call", [])
+]
 ROWS = list(blocking_calls().values())
 DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*|\(\))*$")
 

@@ -28,7 +28,8 @@ def summary(findings: Sequence[Finding], context: ReportContext) -> list[str]:
             mark = "[*]" if fixable[code] else "   "
             lines.append(f"{count:>5}\t{code}\t{mark} {name}")
     if context.fixed_count:
-        lines.append(f"Found {len(remaining) + context.fixed_count} errors ({context.fixed_count} fixed, {len(remaining)} remaining).")
+        total = len(remaining) + context.fixed_count
+        lines.append(f"Found {total} error{'s' if total != 1 else ''} ({context.fixed_count} fixed, {len(remaining)} remaining).")
     elif remaining:
         lines.append(f"Found {len(remaining)} error{'s' if len(remaining) != 1 else ''}.")
     elif not context.statistics:

@@ -132,6 +132,7 @@ def render(findings: Sequence[Finding], context: ReportContext) -> str:
         for finding in findings:
             if not finding.fix_applied:
                 for text in _finding(finding, context):
+                    text.rstrip()  # blank source/diff lines would end in spaces, fragile in goldens
                     console.print(text, soft_wrap=True)
     for line in [*fixed_section(findings, context), *summary(findings, context)]:
         console.print(line, soft_wrap=True)
