@@ -173,7 +173,7 @@ def run_check(paths: Sequence[Path], flags: dict[str, Any], make_settings: Setti
     elif flags["output_file"]:
         Path(flags["output_file"]).write_text(report, encoding="utf-8")
     else:
-        click.echo(report, nl=False)
+        click.echo(report, nl=False, color=context.color)  # click strips ANSI on pipes unless told
     return _exit_code(findings, bool(applied), bool(diff_text), flags, bool(result.errors))
 
 

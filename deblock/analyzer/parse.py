@@ -52,7 +52,7 @@ def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFact
         message = getattr(exc, "msg", None) or str(exc)
         return ModuleFacts(path, module, is_package, digest,
                            suppressions=scan(source),
-                           syntax_error=SyntaxErrorFact(message, Span(line, col, line, col)),
+                           syntax_error=SyntaxErrorFact(message, Span(line, col, line, col + 1)),
                            line_count=source.count("\n") + 1)
     gatherer = FactGatherer(module, is_package, source)
     gatherer.gather(tree)

@@ -11,7 +11,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path, PurePosixPath
 
 from deblock.model import Finding, Severity, Span
 from deblock.rules import Rule, all_rules
@@ -41,14 +41,10 @@ def registry() -> tuple[type[Rule], ...]:
     return all_rules()
 
 
-def rule_meta(code: str, fallback: Finding | None = None) -> RuleMeta:
-    rule = next((r for r in registry() if r.code == code), None)
-    if rule is not None:
-        return meta_for(rule)
-    # A code without a rule class yet (e.g. emitted by the engine): describe it from the finding.
-    name = fallback.name if fallback else code.lower()
-    severity = fallback.severity if fallback else Severity.ERROR
-    return RuleMeta(code, name, f"{code} ({name}).", "", None, severity, "other")
+def fallback_meta(finding: Finding) -> RuleMeta:
+    """A code with no rule class (yet), e.g. one the engine emits: describe it from the finding."""
+    summary = f"{finding.code} ({finding.name})."
+    return RuleMeta(finding.code, finding.name, summary, "", None, finding.severity, "other")
 
 
 def meta_for(rule: type[Rule]) -> RuleMeta:
@@ -64,7 +60,7 @@ def rule_catalog(findings: Sequence[Finding]) -> list[RuleMeta]:
     known = {m.code for m in metas}
     for finding in findings:
         if finding.code not in known:
-            metas.append(rule_meta(finding.code, finding))
+            metas.append(fallback_meta(finding))
             known.add(finding.code)
     return metas
 
@@ -86,7 +82,7 @@ def is_run_error(code: str) -> bool:
 
 def posix_path(path: str, root: Path | None = None) -> str:
     """A POSIX path relative to `root` when it lies inside it; findings' paths usually already are."""
-    pure = PurePosixPath(PureWindowsPath(path).as_posix()) if "\\" in path else PurePosixPath(path)
+    pure = PurePosixPath(path)
     if root is not None and pure.is_absolute():
         try:
             return pure.relative_to(PurePosixPath(Path(root).absolute().as_posix())).as_posix()

@@ -12,7 +12,7 @@ from typing import Any
 
 from deblock.model import Finding, Severity
 from deblock.reporters import ReportContext
-from deblock.reporters._common import fingerprints, posix_path, positions, remaining
+from deblock.reporters._common import fingerprints, positions, posix_path, remaining
 
 SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
 

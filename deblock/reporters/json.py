@@ -8,7 +8,13 @@ from typing import Any
 
 from deblock.model import Edit, Finding
 from deblock.reporters import ReportContext
-from deblock.reporters._common import fingerprints, fix_title, location, posix_path, rule_meta
+from deblock.reporters._common import (
+    fingerprints,
+    fix_title,
+    location,
+    posix_path,
+    rule_catalog,
+)
 
 
 def _edit(edit: Edit) -> dict[str, Any]:
@@ -32,6 +38,7 @@ def _fix(finding: Finding) -> dict[str, Any] | None:
 
 def finding_objects(findings: Sequence[Finding], context: ReportContext) -> list[dict[str, Any]]:
     """One dict per finding; shared with `json-lines`."""
+    urls = {meta.code: meta.url for meta in rule_catalog(findings)}
     return [
         {
             "code": f.code,
@@ -43,7 +50,7 @@ def finding_objects(findings: Sequence[Finding], context: ReportContext) -> list
             "end_location": location(f.span.end_line, f.span.end_col),
             "fix": _fix(f),
             "noqa_row": f.span.line,
-            "url": rule_meta(f.code, f).url,
+            "url": urls[f.code],
             "fingerprint": fingerprint,
         }
         for f, fingerprint in zip(findings, fingerprints(findings))

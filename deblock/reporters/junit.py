@@ -25,7 +25,7 @@ def _counts(element: ET.Element, tests: int, failures: int, errors: int) -> None
 
 def _testcase(suite: ET.Element, finding: Finding, path: str) -> None:
     line, col = finding.span.line, finding.span.col + 1
-    classname = path[:-3] if path.endswith(".py") else path
+    classname = path.removesuffix(".py")
     case = ET.SubElement(suite, "testcase", name=f"{PACKAGE}.{finding.code}", classname=classname, line=str(line), column=str(col))
     outcome = ET.SubElement(case, "error" if is_run_error(finding.code) else "failure", message=finding.message)
     outcome.text = f"line {line}, col {col}, {finding.message}"

@@ -16,7 +16,14 @@ from urllib.parse import quote
 from deblock.model import Finding, Severity
 from deblock.reporters import ReportContext
 from deblock.reporters._common import (
-    HOME_URL, RuleMeta, fingerprints, fix_title, posix_path, region, remaining, rule_catalog,
+    HOME_URL,
+    RuleMeta,
+    fingerprints,
+    fix_title,
+    posix_path,
+    region,
+    remaining,
+    rule_catalog,
 )
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -34,7 +41,7 @@ def _truncate(text: str, limit: int = MAX_DESCRIPTION) -> str:
 
 def _section(docs: str, heading: str) -> str:
     """One `## heading` section as plain paragraphs (hard-wrapped lines joined)."""
-    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", docs, re.M | re.S)
+    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", docs, re.MULTILINE | re.DOTALL)
     paragraphs = match.group(1).strip().split("\n\n") if match else []
     return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
 

@@ -19,14 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import FIXTURES
 
 from deblock import __version__
 from deblock.model import Applicability, Edit, Finding, Fix, Severity, Span
 from deblock.reporters import FORMATS, ReportContext, _common, renderer
 from deblock.reporters.github import escape_data, escape_property
 from deblock.rules import Rule, all_rules
-
-from conftest import FIXTURES
 
 GOLDEN_DIR = FIXTURES / "reporters"
 SCHEMA_PATH = GOLDEN_DIR / "sarif-schema-2.1.0.json"
@@ -138,7 +137,7 @@ class TransitiveBlockingCallInAsync(Rule):
     severity = Severity.WARNING
 
 
-class SyntaxError(Rule):  # noqa: A001 - mirrors the real rule's class name (and so its `name`)
+class SyntaxError(Rule):
     """
     ## What it does
     Reports a file that could not be parsed as Python.
