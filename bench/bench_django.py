@@ -52,6 +52,12 @@ class Corpus:
         return sum(len(s) for s in self.sources)
 
 
+@dataclass(frozen=True)
+class Budget:
+    runs: int  # the best of these is reported
+    time_cap: float  # seconds: stop repeating a tool once its runs add up to this
+
+
 @dataclass
 class Measurement:
     name: str
@@ -113,6 +119,19 @@ def find_django_package(tree: Path) -> Path:
     raise BenchError(f"no `django/` package found in {tree}")
 
 
+def django_version(package: Path) -> str:
+    """`VERSION` from django/__init__.py, read with ast: the tree is never imported."""
+    try:
+        module = ast.parse((package / "__init__.py").read_bytes())
+        for node in module.body:
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "VERSION" for t in node.targets):
+                major, minor, micro, *_ = ast.literal_eval(node.value)
+                return f"{major}.{minor}.{micro}"
+    except (OSError, SyntaxError, ValueError, TypeError):
+        pass
+    return "unknown version"
+
+
 def load_corpus(package: Path) -> Corpus:
     # Read everything up front so the timed loop measures parsing, not disk I/O.
     files = sorted(package.rglob("*.py"))
@@ -151,17 +170,23 @@ def run_timed(command: Sequence[str], ok_codes: tuple[int, ...] = (0,)) -> float
 
 
 def measure(
-    m: Measurement, runs: int, ok_codes: tuple[int, ...] = (0,), warmup: Callable[[], object] | None = None
+    m: Measurement, budget: Budget, ok_codes: tuple[int, ...] = (0,), warmup: Callable[[], object] | None = None
 ) -> None:
     try:
         if warmup is not None:
             warmup()
-        for _ in range(runs):
+        for _ in range(budget.runs):
             m.runs.append(run_timed(m.command, ok_codes))
+            # A tool that takes a minute per run is far off any budget; more runs would
+            # only make the benchmark slow without changing the conclusion.
+            if sum(m.runs) >= budget.time_cap and len(m.runs) < budget.runs:
+                m.note = f"{len(m.runs)} of {budget.runs} runs (--time-cap {budget.time_cap:g} s)"
+                break
     except BenchError as exc:
         m.runs.clear()
         m.note = f"FAILED: {exc}"
-    print(f"  {m.name}: {fmt_seconds(m.best) if m.runs else m.note.splitlines()[0]}", file=sys.stderr)
+    shown = fmt_seconds(m.best) if m.runs else m.note.splitlines()[0]
+    print(f"  {m.name}: {shown}", file=sys.stderr)
 
 
 def tail(text: str, lines: int = 15) -> str:
@@ -189,7 +214,7 @@ def deblock_problem(deblock: list[str]) -> str | None:
     return None
 
 
-def deblock_measurements(deblock: list[str], target: Path, runs: int, scratch: Path) -> list[Measurement]:
+def deblock_measurements(deblock: list[str], target: Path, budget: Budget, scratch: Path) -> list[Measurement]:
     check = [*deblock, "check", str(target), "--exit-zero", "--output-format", "json", "-o", os.devnull]
     startup = Measurement("deblock --version (startup only)", [*deblock, "--version"])
     cold = Measurement("deblock cold (--no-cache)", [*check, "--no-cache"], target=COLD_TARGET)
@@ -204,16 +229,16 @@ def deblock_measurements(deblock: list[str], target: Path, runs: int, scratch: P
             m.note = f"FAILED: {problem}"
         print(f"  deblock: {problem}", file=sys.stderr)
         return [startup, cold, cold_one, warm]
-    measure(startup, runs)
-    measure(cold, runs)
-    measure(cold_one, runs)
+    measure(startup, budget)
+    measure(cold, budget)
+    measure(cold_one, budget)
     shutil.rmtree(cache_dir, ignore_errors=True)
     # One untimed run fills the cache; every timed run after it is all cache hits.
-    measure(warm, runs, warmup=lambda: run_timed(warm.command))
+    measure(warm, budget, warmup=lambda: run_timed(warm.command))
     return [startup, cold, cold_one, warm]
 
 
-def other_tool_measurements(corpus: Corpus, runs: int) -> list[Measurement]:
+def other_tool_measurements(corpus: Corpus, budget: Budget, standalone_flake8_async: bool) -> list[Measurement]:
     target = str(corpus.root)
     results: list[Measurement] = []
     # --isolated: Django's own setup.cfg/pyproject must not change what these tools check.
@@ -224,10 +249,13 @@ def other_tool_measurements(corpus: Corpus, runs: int) -> list[Measurement]:
     flake8 = Measurement(
         "flake8 --select ASYNC (flake8-async)", ["flake8", "--isolated", "--select", "ASYNC", "--exit-zero", target]
     )
-    # The standalone CLI runs in one process; it is given the files because it would
-    # otherwise ask git for them.
-    standalone = Measurement("flake8-async standalone (1 process)", ["flake8-async", *map(str, corpus.files)])
-    for m, ok_codes in ((ruff, (0,)), (flake8, (0,)), (standalone, (0, 1))):
+    tools = [(ruff, (0,)), (flake8, (0,))]
+    if standalone_flake8_async:
+        # One process, like the ast.parse baseline; given the files because it would
+        # otherwise ask git for them. Exits 1 when it reports anything.
+        standalone = Measurement("flake8-async standalone (1 process)", ["flake8-async", *map(str, corpus.files)])
+        tools.append((standalone, (0, 1)))
+    for m, ok_codes in tools:
         executable = shutil.which(m.command[0])
         if executable is None:
             m.note = f"skipped: `{m.command[0]}` is not installed"
@@ -237,7 +265,7 @@ def other_tool_measurements(corpus: Corpus, runs: int) -> list[Measurement]:
             print(f"  {m.name}: {m.note}", file=sys.stderr)
         else:
             m.command[0] = executable
-            measure(m, runs, ok_codes)
+            measure(m, budget, ok_codes)
         results.append(m)
     return results
 
@@ -259,12 +287,13 @@ def render_table(parse_best: float, measurements: list[Measurement]) -> str:
     rows.append(("ast.parse (1 core, in process)", fmt_seconds(parse_best), "1.00x", "", ""))
     for m in measurements:
         if m.best is None:
-            rows.append((m.name, "-", "-", "", m.note.splitlines()[0]))
+            note = "FAILED (see below)" if m.note.startswith("FAILED") else m.note
+            rows.append((m.name, "-", "-", "", note))
             continue
         ratio = m.best / parse_best
         target = f"<= {m.target:g}x" if m.target is not None else ""
         verdict = ("within budget" if ratio <= m.target else "OVER BUDGET") if m.target is not None else ""
-        rows.append((m.name, fmt_seconds(m.best), f"{ratio:.2f}x", target, verdict))
+        rows.append((m.name, fmt_seconds(m.best), f"{ratio:.2f}x", target, verdict or m.note))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
@@ -299,10 +328,22 @@ def json_report(
         "runs": args.runs,
         "ast_parse": {"best": parse_best, "runs": parse_runs},
         "tools": [
-            {**asdict(m), "best": m.best, "ratio": (m.best / parse_best if m.best is not None else None)}
+            {
+                **asdict(m),
+                "command": short_command(m.command),
+                "best": m.best,
+                "ratio": (m.best / parse_best if m.best is not None else None),
+            }
             for m in measurements
         ],
     }
+
+
+def short_command(command: list[str]) -> list[str]:
+    """The command without a long list of file arguments."""
+    if len(command) <= 12:
+        return command
+    return [*command[:2], f"<{len(command) - 2} more arguments>"]
 
 
 def failed(measurements: list[Measurement]) -> bool:
@@ -327,13 +368,27 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--deblock", metavar="CMD", help="how to invoke deblock (default: `deblock` on PATH, else `python -m deblock`)"
     )
+    parser.add_argument(
+        "--time-cap",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="stop repeating a tool once its runs add up to this many seconds (default 60)",
+    )
     parser.add_argument("--skip-others", action="store_true", help="do not run ruff and flake8-async")
+    parser.add_argument(
+        "--standalone-flake8-async",
+        action="store_true",
+        help="also time the single-process `flake8-async` CLI (slow: minutes on Django)",
+    )
     parser.add_argument(
         "--keep", action="store_true", help="keep the downloaded tree and print its path (reuse it with --source)"
     )
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.time_cap <= 0:
+        parser.error("--time-cap must be positive")
     return args
 
 
@@ -343,7 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.source:
             package = find_django_package(args.source)
-            version = "local"
+            version = django_version(package)
         else:
             print(f"downloading Django {args.django_version} sdist ...", file=sys.stderr)
             archive = download_sdist(args.django_version, scratch / "sdist")
@@ -355,9 +410,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parse_runs, failures = time_ast_parse(corpus, args.runs)
         parse_best = min(parse_runs)
         print(f"  ast.parse: {fmt_seconds(parse_best)}", file=sys.stderr)
-        measurements = deblock_measurements(deblock_command(args.deblock), package, args.runs, scratch)
+        budget = Budget(args.runs, args.time_cap)
+        measurements = deblock_measurements(deblock_command(args.deblock), package, budget, scratch)
         if not args.skip_others:
-            measurements += other_tool_measurements(corpus, args.runs)
+            measurements += other_tool_measurements(corpus, budget, args.standalone_flake8_async)
 
         print()
         print(
@@ -379,7 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bench_django: {exc}", file=sys.stderr)
         return 2
     finally:
-        if args.keep and not args.source:
+        if args.keep and not args.source and (scratch / "src").is_dir():
             print(f"kept the source tree: {scratch / 'src'} (pass it to --source)", file=sys.stderr)
             shutil.rmtree(scratch / "sdist", ignore_errors=True)
             shutil.rmtree(scratch / "deblock-cache", ignore_errors=True)

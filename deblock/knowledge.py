@@ -96,21 +96,43 @@ def _row(raw: dict, index: int) -> BlockingCall:
     )
 
 
+def _catalogue_files() -> list[tuple[str, dict]]:
+    folder = resources.files("deblock.data").joinpath("blocking")
+    return [
+        (entry.name, tomllib.loads(entry.read_text(encoding="utf-8")))
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".toml")
+    ]
+
+
+@cache
+def return_types() -> dict[str, str]:
+    """Library callables whose result type deblock knows: `[[returns]]` rows
+    (`function`, `type`, `source`) in the catalogue files, e.g. `sqlite3.connect`
+    returns `sqlite3.Connection`, so `conn.execute()` resolves to `sqlite3.Connection.execute`."""
+    table: dict[str, str] = {}
+    for name, data in _catalogue_files():
+        for index, raw in enumerate(data.get("returns", [])):
+            if set(raw) != {"function", "type", "source"} or not str(raw["source"]).startswith("https://"):
+                raise KnowledgeError(f"{name}: returns row {index} needs exactly function, type and an https source")
+            if raw["function"] in table:
+                raise KnowledgeError(f"{name}: duplicate returns row for {raw['function']!r}")
+            table[raw["function"]] = raw["type"]
+    return table
+
+
 @cache
 def blocking_calls() -> dict[str, BlockingCall]:
     """The blocking-call catalogue keyed by qualified name, from every
     `deblock/data/blocking/*.toml` (one file per family). Immutable once loaded."""
     table: dict[str, BlockingCall] = {}
-    folder = resources.files("deblock.data").joinpath("blocking")
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".toml"):
-            continue
-        for index, raw in enumerate(tomllib.loads(entry.read_text(encoding="utf-8")).get("call", [])):
+    for name, data in _catalogue_files():
+        for index, raw in enumerate(data.get("call", [])):
             try:
                 row = _row(raw, index)
             except KnowledgeError as exc:
-                raise KnowledgeError(f"{entry.name}: {exc}") from None
+                raise KnowledgeError(f"{name}: {exc}") from None
             if row.match in table:
-                raise KnowledgeError(f"{entry.name}: duplicate `match` {row.match!r}")
+                raise KnowledgeError(f"{name}: duplicate `match` {row.match!r}")
             table[row.match] = row
     return table

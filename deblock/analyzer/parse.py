@@ -65,6 +65,7 @@ def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFact
         functions=tuple(gatherer.functions),
         classes=tuple(gatherer.classes),
         calls=tuple(gatherer.calls),
+        iterations=tuple(gatherer.iterations),
         assigns=tuple(gatherer.assigns),
         suppressions=scan(source),
         line_count=source.count("\n") + 1,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from deblock.analyzer.facts.model import ClassFact, FunctionFact, ModuleFacts
 from deblock.analyzer.facts.resolve import looks_like_class
 from deblock.config import ASYNC_LIBRARIES, Settings
+from deblock.knowledge import return_types
 
 if TYPE_CHECKING:
     from deblock.analyzer.callgraph import CallGraph
@@ -95,7 +96,7 @@ class Project:
         head, sep, tail = dotted.partition("()")
         if sep:
             target = self._resolve(head, depth + 1)
-            returns = self.functions[target].returns if target in self.functions else None
+            returns = self.functions[target].returns if target in self.functions else return_types().get(target or "")
             if returns is None:
                 return dotted if target is None else target + "()" + tail
             return self._resolve(returns + tail, depth + 1)

@@ -25,6 +25,7 @@ from deblock.analyzer.facts.model import (
     DecoratorFact,
     FunctionFact,
     ImportFact,
+    IterationFact,
     ParamFact,
 )
 from deblock.analyzer.facts.resolve import (
@@ -81,6 +82,8 @@ class FactGatherer(ast.NodeVisitor):
         self.functions: list[FunctionFact] = []
         self.classes: list[ClassFact] = []
         self.calls: list[CallFact] = []
+        self.iterations: list[IterationFact] = []
+        self._used_as: dict[int, str] = {}
         self.assigns: list[AssignFact] = []
         self._awaited: set[int] = set()
         self._offloaded: set[int] = set()
@@ -521,6 +524,7 @@ class FactGatherer(ast.NodeVisitor):
         if isinstance(node, ast.AsyncWith):
             self._count_await()
         for item in node.items:
+            self._use(item.context_expr, "with")
             self.visit(item.context_expr)
             if item.optional_vars is not None:
                 value = self.resolve(item.context_expr) if isinstance(item.context_expr, ast.Call) else None
@@ -529,6 +533,52 @@ class FactGatherer(ast.NodeVisitor):
             self.visit(stmt)
 
     visit_AsyncWith = visit_With  # type: ignore[assignment]
+
+    # ------------------------------------------------------------------ result usage
+    def _use(self, node: ast.AST | None, how: str) -> None:
+        if isinstance(node, ast.Await):
+            node = node.value
+        if isinstance(node, ast.Call):
+            self._used_as[id(node)] = how
+
+    def visit_If(self, node: ast.If | ast.While | ast.IfExp | ast.Assert) -> None:
+        self._use(node.test, "test")
+        self.generic_visit(node)
+
+    visit_IfExp = visit_Assert = visit_If  # type: ignore[assignment]
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> None:
+        for value in node.values:
+            self._use(value, "test")
+        self.generic_visit(node)
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
+        if isinstance(node.op, ast.Not):
+            self._use(node.operand, "test")
+        self.generic_visit(node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        self._use(node.value, "subscript")
+        self.generic_visit(node)
+
+    def _iteration(self, iterable: ast.expr, target: ast.expr, span_node: ast.AST, kind: str, is_async: bool) -> None:
+        self._use(iterable, "iter")
+        fn = self._function_frame()
+        frame = fn or self.stack[0]
+        self.iterations.append(
+            IterationFact(
+                iterable=self.resolve(iterable),
+                text=self.text(iterable),
+                function=fn.qualname if fn else self.module,
+                in_async=bool(fn and fn.kind == "function" and fn.is_async),
+                is_async=is_async,
+                kind=kind,
+                targets=tuple(n.id for n in ast.walk(target) if isinstance(n, ast.Name)),
+                loop_depth=len(frame.loop_kinds),
+                span=self.span(span_node),
+                iter_span=self.span(iterable),
+            )
+        )
 
     # ------------------------------------------------------------------ loops
     def _in_loop(self, kind: str, nodes: list) -> None:
@@ -544,6 +594,7 @@ class FactGatherer(ast.NodeVisitor):
         is_async = isinstance(node, ast.AsyncFor)
         if is_async:
             self._count_await()
+        self._iteration(node.iter, node.target, node, "for", is_async)
         self.visit(node.iter)
         iter_type = self.resolve(node.iter) if isinstance(node.iter, ast.Call) else None
         self._bind_target(node.target, None if iter_type is None else None)
@@ -554,12 +605,14 @@ class FactGatherer(ast.NodeVisitor):
     visit_AsyncFor = visit_For  # type: ignore[assignment]
 
     def visit_While(self, node: ast.While) -> None:
+        self._use(node.test, "test")
         self._in_loop("while", [node.test, *node.body])
         for stmt in node.orelse:
             self.visit(stmt)
 
     def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
         first, *rest = node.generators
+        self._iteration(first.iter, first.target, node, "comprehension", bool(first.is_async))
         self.visit(first.iter)  # evaluated once, before the loop starts
         inner: list[ast.AST] = [first.target, *first.ifs]
         for gen in rest:
@@ -626,6 +679,7 @@ class FactGatherer(ast.NodeVisitor):
                 keywords=tuple((k.arg, self.arg(k.value)) for k in node.keywords if k.arg),
                 has_star_args=any(isinstance(a, ast.Starred) for a in node.args)
                 or any(k.arg is None for k in node.keywords),
+                used_as=self._used_as.get(id(node)),
             )
         )
         self.visit(node.func)

@@ -122,6 +122,26 @@ class CallFact:
     args: tuple[ArgFact, ...] = ()
     keywords: tuple[tuple[str, ArgFact], ...] = ()
     has_star_args: bool = False
+    # How the result is consumed right where it is made: "iter" (the iterable of a
+    # for/async for/comprehension), "test" (if/while/assert/ternary/not/and/or
+    # condition), "subscript" (`f()[0]`), "with" (a context manager), or None.
+    used_as: str | None = None
+
+
+@dataclass(frozen=True)
+class IterationFact:
+    """A `for`/`async for` loop or a comprehension's first iterable."""
+
+    iterable: str | None  # resolved dotted name of what is iterated (`app.models.Book.objects.all()`)
+    text: str  # the iterable as written (`qs`, `Book.objects.all()`)
+    function: str  # enclosing function's qualname, or the module name
+    in_async: bool
+    is_async: bool  # `async for` / `async` comprehension
+    kind: str  # "for" or "comprehension"
+    targets: tuple[str, ...]  # names the loop binds (`b` in `for b in qs`)
+    loop_depth: int  # loops enclosing this one
+    span: Span  # the whole loop (the comprehension for comprehensions)
+    iter_span: Span  # the iterable expression
 
 
 @dataclass(frozen=True)
@@ -157,6 +177,7 @@ class ModuleFacts:
     functions: tuple[FunctionFact, ...] = ()
     classes: tuple[ClassFact, ...] = ()
     calls: tuple[CallFact, ...] = ()
+    iterations: tuple[IterationFact, ...] = ()
     assigns: tuple[AssignFact, ...] = ()
     suppressions: tuple[SuppressionFact, ...] = ()
     syntax_error: SyntaxErrorFact | None = None

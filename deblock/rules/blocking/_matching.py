@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from deblock.analyzer.facts.model import CallFact, ModuleFacts
 from deblock.analyzer.frameworks import LOOP
 from deblock.analyzer.project import Project
 from deblock.knowledge import BlockingCall, blocking_calls
+from deblock.model import Applicability, Finding, Fix
+
+if TYPE_CHECKING:
+    from deblock.rules._base import Rule
 
 
 def short_name(qualname: str) -> str:
@@ -39,3 +44,43 @@ def blocking_calls_on_loop(facts: ModuleFacts, project: Project, code: str) -> I
         entry = catalogue.get(project.resolve(call.callee) or call.callee)
         if entry is not None and entry.code == code:
             yield call, entry
+
+
+def fix_for(rule: Rule, call: CallFact, entry: BlockingCall, library: str) -> Fix | None:
+    """The catalogue's rewrite for a blocking call: its awaited async twin for this library,
+    else its fallback (a worker thread). None outside an `async def`: `await` needs one."""
+    if not call.in_async:
+        return None
+    template = entry.replacement_for(library)
+    if template:
+        replacement = template.partition("(")[0]
+        return rule.make_fix(
+            "replace_blocking_call", call.span,
+            title=f"Replace with `await {replacement}(...)`",
+            applicability=entry.safety, replacement=replacement,
+            module=entry.import_for(library) or "", original=entry.match,
+        )
+    if entry.fallback == "to_thread":
+        runner = {"asyncio": "asyncio.to_thread", "anyio": "anyio.to_thread.run_sync", "trio": "trio.to_thread.run_sync"}
+        return rule.make_fix(
+            "offload_to_thread", call.span, title=f"Run in a worker thread with `await {runner[library]}(...)`",
+            applicability=Applicability.UNSAFE, library=library,
+        )
+    if entry.fallback == "sync_to_async":
+        return rule.make_fix(
+            "offload_to_thread", call.span, title="Wrap in `await sync_to_async(...)(...)`",
+            applicability=Applicability.UNSAFE, library="asgiref",
+        )
+    return None
+
+
+def family_findings(rule: Rule, facts: ModuleFacts, project: Project) -> Iterator[Finding]:
+    """Findings of one DBK1xx family: every catalogue call under `rule.code` made on the
+    loop. Message fields: `callee` (catalogue name), `function` (enclosing function),
+    `delta` (what the fix changes)."""
+    library = project.async_library(facts)
+    for call, entry in blocking_calls_on_loop(facts, project, rule.code):
+        yield rule.finding(
+            facts, call.span, fix=fix_for(rule, call, entry, library),
+            callee=entry.match, function=short_name(call.function), delta=entry.semantic_delta,
+        )

@@ -6,7 +6,7 @@ from deblock.analyzer.facts.model import ModuleFacts
 from deblock.analyzer.project import Project
 from deblock.model import Applicability, Finding, FixAvailability
 from deblock.rules._base import Invalid, Rule, Valid
-from deblock.rules.blocking._matching import blocking_calls_on_loop, short_name
+from deblock.rules.blocking._matching import family_findings
 
 
 class BlockingSleepInAsync(Rule):
@@ -57,7 +57,7 @@ class BlockingSleepInAsync(Rule):
 
     code = "DBK101"
     message = "Blocking call `time.sleep()` in async function `{function}`"
-    fix_title = "Replace with `await {replacement}(...)`"
+    fix_title = "Replace with `await asyncio.sleep(...)`"
     fix_availability = FixAvailability.ALWAYS
     applicability = Applicability.UNSAFE
     valid = [
@@ -96,17 +96,4 @@ class BlockingSleepInAsync(Rule):
     ]
 
     def check(self, facts: ModuleFacts, project: Project) -> Iterator[Finding]:
-        library = project.async_library(facts)
-        for call, entry in blocking_calls_on_loop(facts, project, self.code):
-            template = entry.replacement_for(library) or ""
-            replacement = template.partition("(")[0]
-            fix = self.make_fix(
-                "replace_blocking_call",
-                call.span,
-                title=self.fix_title.format(replacement=replacement),
-                applicability=entry.safety,
-                replacement=replacement,
-                module=entry.import_for(library) or "",
-                original=entry.match,
-            ) if replacement and call.in_async else None  # `await` needs an async def
-            yield self.finding(facts, call.span, fix=fix, function=short_name(call.function))
+        yield from family_findings(self, facts, project)
