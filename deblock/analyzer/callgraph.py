@@ -13,7 +13,9 @@ so a plain `deblock check` never pays it.
 
 from __future__ import annotations
 
+import fnmatch
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from deblock.analyzer.facts.model import CallFact, FunctionFact
 from deblock.analyzer.facts.resolve import OFFLOAD_DECORATORS
 from deblock.knowledge import BlockingCall, blocking_calls
+from deblock.model import Applicability
 
 if TYPE_CHECKING:
     from deblock.analyzer.project import Project
@@ -40,10 +43,27 @@ class BlockingChain:
     call: CallFact
     entry: BlockingCall
     path: str  # file of the blocking call
+    target: str  # the blocking callable as resolved (`mylib.fetch` for a `mylib.*` pattern)
 
     def render(self, start: str | None = None) -> str:
-        names = ([start] if start else []) + list(self.functions) + [self.entry.match]
+        names = ([start] if start else []) + list(self.functions) + [self.target]
         return " → ".join(names)
+
+
+def custom_blocking_calls(patterns: tuple[tuple[str, str], ...]) -> Callable[[str], BlockingCall | None] | None:
+    """A matcher for `[tool.deblock.blocking-calls]` (fnmatch patterns, as flake8-async's
+    ASYNC200), so chains through project code reach user-declared blocking calls too."""
+    if not patterns:
+        return None
+    entries = [
+        (pattern, BlockingCall(pattern, "DBK100", (), False, Applicability.DISPLAY_ONLY, suggestion, (), "", ""))
+        for pattern, suggestion in patterns
+    ]
+
+    def match(name: str) -> BlockingCall | None:
+        return next((entry for pattern, entry in entries if fnmatch.fnmatchcase(name, pattern)), None)
+
+    return match
 
 
 def runs_in_thread(fn: FunctionFact) -> bool:
@@ -56,17 +76,19 @@ class CallGraph:
         self._sites: dict[tuple[str, str], list[CallSite]] = {}
         self._callers: dict[str, list[str]] = {}
         self._callees: dict[str, list[str]] = {}
-        self._direct: dict[str, tuple[CallSite, BlockingCall]] = {}
+        self._direct: dict[str, tuple[CallSite, BlockingCall, str]] = {}
         catalogue = blocking_calls()
+        custom = custom_blocking_calls(project.settings.blocking_calls)
         for module in project:
             for call in module.calls:
                 target = project.callee(call.callee)
                 if target is not None:
                     self._add_edge(call.function, target.qualname, CallSite(module.path, call))
                     continue
-                entry = catalogue.get(project.resolve(call.callee) or "")
+                resolved = project.resolve(call.callee) or ""
+                entry = catalogue.get(resolved) or (custom(resolved) if custom and resolved else None)
                 if entry is not None and not call.offloaded and call.function not in self._direct:
-                    self._direct[call.function] = (CallSite(module.path, call), entry)
+                    self._direct[call.function] = (CallSite(module.path, call), entry, resolved)
 
     def _add_edge(self, caller: str, callee: str, site: CallSite) -> None:
         sites = self._sites.get((caller, callee))
@@ -131,5 +153,5 @@ class CallGraph:
         functions = [qualname]
         while (following := hops[functions[-1]]) is not None:
             functions.append(following)
-        site, entry = self._direct[functions[-1]]
-        return BlockingChain(tuple(functions), site.call, entry, site.path)
+        site, entry, target = self._direct[functions[-1]]
+        return BlockingChain(tuple(functions), site.call, entry, site.path, target)

@@ -546,3 +546,30 @@ def test_large_cycle_is_fast() -> None:
     assert graph.blocking_chain("ring.f0") is None
     chain = graph.blocking_chain("ring.entry")
     assert chain is not None and chain.functions == ("ring.entry", f"ring.f{n}")
+
+
+def test_blocking_chain_reaches_user_configured_blocking_calls() -> None:
+    from deblock.analyzer.parse import extract
+    from deblock.analyzer.project import Project
+    from deblock.config import Settings
+
+    source = b"import mylib\n\ndef load():\n    return mylib.fetch()\n\nasync def view():\n    return load()\n"
+    facts = [extract(source, "app.py", "app", False)]
+    plain = Project(facts, Settings())
+    assert plain.callgraph.blocking_chain("app.load") is None
+    custom = Project(facts, Settings(blocking_calls=(("mylib.*", "use mylib.afetch"),)))
+    chain = custom.callgraph.blocking_chain("app.load")
+    assert chain is not None and chain.render("app.view") == "app.view → app.load → mylib.fetch"
+    assert chain.entry.code == "DBK100"
+
+
+def test_networkx_view_of_the_call_graph() -> None:
+    from deblock.analyzer.parse import extract
+    from deblock.analyzer.project import Project
+    from deblock.config import Settings
+
+    source = b"def a():\n    b()\n\ndef b():\n    pass\n\nasync def c():\n    a()\n    a()\n"
+    graph = Project([extract(source, "m.py", "m", False)], Settings()).callgraph.graph
+    assert set(graph.edges) == {("m.a", "m.b"), ("m.c", "m.a")}
+    assert len(graph.edges["m.c", "m.a"]["sites"]) == 2
+    assert graph.nodes["m.c"]["is_async"] is True
