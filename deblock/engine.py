@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import gc
+import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -14,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deblock.analyzer.cache import FactsCache, cache_key
+from deblock.analyzer.cache import FactsCache, cache_key, code_hash
 from deblock.analyzer.discovery import SourceFile, discover
 from deblock.analyzer.facts.model import ModuleFacts
 from deblock.analyzer.parse import extract
@@ -33,10 +34,19 @@ Progress = Callable[[int, int], None]  # (done, total)
 @dataclass
 class CheckResult:
     findings: list[Finding]
-    project: Project
     files: list[SourceFile]
     errors: list[str] = field(default_factory=list)
     sources: dict[str, bytes] = field(default_factory=dict)  # relpath -> bytes as analysed
+    load_project: Callable[[], Project] | None = field(default=None, repr=False)
+    _project: Project | None = field(default=None, repr=False)
+
+    @property
+    def project(self) -> Project:
+        """The project index; built on first use when the run was answered from the cache."""
+        if self._project is None:
+            assert self.load_project is not None
+            self._project = self.load_project()
+        return self._project
 
 
 # ---------------------------------------------------------------------- selection
@@ -115,20 +125,13 @@ def _extract_batch(batch: list[tuple[bytes, str, str, bool, str]], cache_dir: st
     return out
 
 
-def gather_facts(
-    files: Sequence[SourceFile],
-    settings: Settings,
-    *,
-    overlay: Mapping[str, bytes] | None = None,
-    use_cache: bool = True,
-    jobs: int | None = None,
-    progress: Progress | None = None,
-) -> tuple[list[ModuleFacts], dict[str, bytes], list[str]]:
-    cache = FactsCache(settings.effective_cache_dir) if use_cache else None
-    facts: dict[str, ModuleFacts] = {}
+def read_sources(
+    files: Sequence[SourceFile], overlay: Mapping[str, bytes] | None = None
+) -> tuple[dict[str, bytes], dict[str, str], list[str]]:
+    """Every file's bytes (the overlay wins) and content key; unreadable files become errors."""
     sources: dict[str, bytes] = {}
+    keys: dict[str, str] = {}
     errors: list[str] = []
-    todo: list[tuple[bytes, str, str, bool, str]] = []
     for file in files:
         data = (overlay or {}).get(file.relpath)
         if data is None:
@@ -138,7 +141,27 @@ def gather_facts(
                 errors.append(f"{file.relpath}: cannot read: {exc.strerror}")
                 continue
         sources[file.relpath] = data
-        key = cache_key(data, file.relpath, file.module, file.is_package)
+        keys[file.relpath] = cache_key(data, file.relpath, file.module, file.is_package)
+    return sources, keys, errors
+
+
+def gather_facts(
+    files: Sequence[SourceFile],
+    settings: Settings,
+    sources: Mapping[str, bytes],
+    keys: Mapping[str, str],
+    *,
+    use_cache: bool = True,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> list[ModuleFacts]:
+    cache = FactsCache(settings.effective_cache_dir) if use_cache else None
+    facts: dict[str, ModuleFacts] = {}
+    todo: list[tuple[bytes, str, str, bool, str]] = []
+    for file in files:
+        if file.relpath not in sources:
+            continue
+        data, key = sources[file.relpath], keys[file.relpath]
         cached = cache.get(key) if cache is not None else None
         if cached is not None:
             facts[file.relpath] = cached
@@ -166,8 +189,7 @@ def gather_facts(
                 done += len(batch)
                 if progress:
                     progress(done, total)
-    ordered = [facts[f.relpath] for f in files if f.relpath in facts]
-    return ordered, sources, errors
+    return [facts[f.relpath] for f in files if f.relpath in facts]
 
 
 # ---------------------------------------------------------------------- rules
@@ -203,12 +225,32 @@ def check(
 ) -> CheckResult:
     files = list(files) if files is not None else discover(paths, settings)
     with paused_gc():
-        facts, sources, errors = gather_facts(
-            files, settings, overlay=overlay, use_cache=use_cache, jobs=jobs, progress=progress
-        )
-        project = Project(facts, settings)
+        sources, keys, errors = read_sources(files, overlay)
+
+        def load_project() -> Project:
+            with paused_gc():
+                facts = gather_facts(files, settings, sources, keys, use_cache=use_cache, jobs=jobs, progress=progress)
+                return Project(facts, settings)
+
+        cache = FactsCache(settings.effective_cache_dir) if use_cache else None
+        run_key = _run_key(settings, keys) if cache is not None else ""
+        cached = cache.get_run(run_key) if cache is not None else None
+        if isinstance(cached, list):
+            return CheckResult(cached, files, errors, sources, load_project)
+        project = load_project()
         findings = run_rules(project, selected_rules(settings))
-    return CheckResult(findings, project, files, errors, sources)
+        if cache is not None:
+            cache.put_run(run_key, findings)
+    return CheckResult(findings, files, errors, sources, load_project, project)
+
+
+def _run_key(settings: Settings, keys: Mapping[str, str]) -> str:
+    """Everything a run's findings depend on: deblock's code, the settings, every file."""
+    digest = hashlib.sha256(code_hash().encode())
+    digest.update(repr(settings).encode())
+    for relpath in sorted(keys):
+        digest.update(f"\0{relpath}\0{keys[relpath]}".encode())
+    return digest.hexdigest()
 
 
 def check_source(source: str, settings: Settings, path: str = "example.py", module: str = "example") -> list[Finding]:

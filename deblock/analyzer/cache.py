@@ -16,10 +16,12 @@ import tempfile
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from deblock import __version__
 from deblock.analyzer.facts.model import ModuleFacts
 
+_RUNS_KEPT = 8  # run results kept: a few branches or configurations in rotation
 _CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# deblock facts cache; see https://bford.info/cachedir/\n"
 
 
@@ -30,6 +32,18 @@ def schema_hash() -> str:
     package = resources.files("deblock.analyzer")
     for name in ("parse.py", "facts/model.py", "facts/gather.py", "facts/resolve.py", "facts/suppressions.py"):
         digest.update(package.joinpath(name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@cache
+def code_hash() -> str:
+    """Hash of all of deblock's code and data: a finding computed by other rules is stale."""
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent.parent
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -70,6 +84,30 @@ class FactsCache:
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(temp)  # never leave a half-written temporary file behind
+
+    # A whole run's findings, keyed by every input (see engine.check): an unchanged
+    # tree re-checked with unchanged settings skips facts, index and rules entirely.
+    def get_run(self, key: str) -> Any:
+        try:
+            with open(self.root / "runs" / f"{key}.pickle", "rb") as handle:
+                return pickle.load(handle)
+        except Exception:  # noqa: BLE001 - any unreadable entry is a miss
+            return None
+
+    def put_run(self, key: str, value: Any) -> None:
+        folder = self.root / "runs"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._mark_root()
+            fd, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temp, folder / f"{key}.pickle")
+            entries = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime)
+            for stale in entries[:-_RUNS_KEPT]:
+                stale.unlink(missing_ok=True)
+        except OSError:
+            pass
 
     def _mark_root(self) -> None:
         tag = self.root / "CACHEDIR.TAG"
