@@ -233,8 +233,14 @@ def deblock_measurements(deblock: list[str], target: Path, budget: Budget, scrat
     measure(cold, budget)
     measure(cold_one, budget)
     shutil.rmtree(cache_dir, ignore_errors=True)
-    # One untimed run fills the cache; every timed run after it is all cache hits.
-    measure(warm, budget, warmup=lambda: run_timed(warm.command))
+
+    def fill_cache() -> None:
+        # One untimed run fills the cache; every timed run after it is all cache hits.
+        run_timed(warm.command)
+        if not cache_dir.is_dir() or not any(cache_dir.iterdir()):
+            warm.note = f"warning: {cache_dir} is empty after a run, so these runs were not warm"
+
+    measure(warm, budget, warmup=fill_cache)
     return [startup, cold, cold_one, warm]
 
 
@@ -293,7 +299,7 @@ def render_table(parse_best: float, measurements: list[Measurement]) -> str:
         ratio = m.best / parse_best
         target = f"<= {m.target:g}x" if m.target is not None else ""
         verdict = ("within budget" if ratio <= m.target else "OVER BUDGET") if m.target is not None else ""
-        rows.append((m.name, fmt_seconds(m.best), f"{ratio:.2f}x", target, verdict or m.note))
+        rows.append((m.name, fmt_seconds(m.best), f"{ratio:.2f}x", target, "; ".join(filter(None, (verdict, m.note)))))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
@@ -344,6 +350,16 @@ def short_command(command: list[str]) -> list[str]:
     if len(command) <= 12:
         return command
     return [*command[:2], f"<{len(command) - 2} more arguments>"]
+
+
+def print_failures(measurements: list[Measurement]) -> None:
+    """Each distinct failure once, under the names of the rows it emptied."""
+    by_note: dict[str, list[str]] = {}
+    for m in measurements:
+        if m.note.startswith("FAILED"):
+            by_note.setdefault(m.note, []).append(m.name)
+    for note, names in by_note.items():
+        print(f"\n{'; '.join(names)}:\n{note}")
 
 
 def failed(measurements: list[Measurement]) -> bool:
@@ -423,9 +439,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if failures:
             print(f"note: {failures} files did not parse with this Python (ast.parse time still counts them)")
         print(render_table(parse_best, measurements))
-        for m in measurements:
-            if m.note.startswith("FAILED"):
-                print(f"\n{m.name} {m.note}")
+        print_failures(measurements)
         if args.json:
             args.json.write_text(
                 json.dumps(json_report(args, corpus, version, parse_runs, failures, measurements), indent=2) + "\n"

@@ -146,7 +146,10 @@ _META_KEYS = ("extend", "rules")
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
+    choices = list(choices)
+    # `DBK1O1` is `DBK101` mistyped, though difflib ties it with DBK111, DBK131...
+    lookalike = word.upper().translate(str.maketrans("OIL", "011"))
+    close = [lookalike] if lookalike in choices else difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
     return f" (did you mean `{close[0]}`?)" if close else ""
 
 

@@ -192,7 +192,7 @@ def test_unknown_key_in_a_file_names_the_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("key", "value", "suggestion"),
     [
-        pytest.param("select", ["DBK1011"], "DBK101", id="select-typo"),
+        pytest.param("select", ["DBK-101"], "DBK101", id="select-typo"),
         pytest.param("select", ["DBX101"], "DBK101", id="select-wrong-prefix"),
         pytest.param("ignore", ["DBK12O"], "DBK120", id="ignore-letter-o"),
         pytest.param("extend-select", ["DBK9001"], "DBK900", id="extend-select"),

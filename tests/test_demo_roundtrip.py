@@ -33,4 +33,6 @@ def test_demo_fix_round_trip(tmp_path: Path) -> None:
     after = check([demo], settings, use_cache=False)
     assert [f for f in after.findings if f.fix is not None] == []
     assert {f.code for f in after.findings} <= {f.code for f in before.findings}
-    assert len(after.findings) == len(before.findings) - len(fixable_before)
+    # `<=`: one fix can settle unfixable findings too (DBK131 turning a route into a plain
+    # `def` also ends the DBK111/DBK120 findings about its body being on the loop).
+    assert len(after.findings) <= len(before.findings) - len(fixable_before)

@@ -3,9 +3,9 @@ built call graph and entry points that project rules read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from deblock.analyzer.facts.model import ClassFact, FunctionFact, ModuleFacts
 from deblock.analyzer.facts.resolve import looks_like_class
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from deblock.analyzer.callgraph import CallGraph
     from deblock.analyzer.frameworks import EntryPoint
 
+T = TypeVar("T")
 _MAX_DEPTH = 12  # re-export chains longer than this are treated as unresolvable
 
 
@@ -29,6 +30,8 @@ class Project:
         self._module_of: dict[str, ModuleFacts] = {}
         self._bindings: dict[str, dict[str, str]] = {}
         self._resolved: dict[str, str | None] = {}
+        self._mro: dict[str, list[str]] = {}
+        self._memo: dict[Hashable, Any] = {}
         for module in facts:
             self.files[module.path] = module
             # Two files can claim one module name (scripts in different folders); the
@@ -133,6 +136,13 @@ class Project:
             return []
         return [b for b in (self.resolve(base) for base in cls.bases) if b and b in self.classes and b != class_qualname]
 
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A derived index computed once per project (e.g. a rule family's per-module
+        matches, shared by several rules). Rules stay pure: the value depends only on facts."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
     def mro(self, class_qualname: str, _seen: frozenset[str] = frozenset()) -> list[str]:
         """Project classes in Python's C3 method-resolution order (library bases left out).
 
@@ -141,6 +151,9 @@ class Project:
         """
         if class_qualname in _seen:
             return []
+        known = self._mro.get(class_qualname)
+        if known is not None:
+            return known
         seen = _seen | {class_qualname}
         bases = self.project_bases(class_qualname)
         sequences = [self.mro(base, seen) for base in bases] + [list(bases)]
@@ -153,7 +166,10 @@ class Project:
                 break
             order.append(head)
             sequences = [seq[1:] if seq[0] == head else seq for seq in sequences]
-        return list(dict.fromkeys(order))
+        result = list(dict.fromkeys(order))
+        if not _seen:  # a result computed inside a cycle guard may be truncated
+            self._mro[class_qualname] = result
+        return list(result)
 
     def callee(self, name: str | None) -> FunctionFact | None:
         """The project function a call runs, if any (a class call runs its `__init__`)."""
@@ -176,6 +192,13 @@ class Project:
         from deblock.analyzer.frameworks import find_entry_points
 
         return {ep.qualname: ep for ep in find_entry_points(self)}
+
+    @cached_property
+    def django_version(self) -> tuple[int, ...] | None:
+        """`target-django` if configured, else the version the dependency files name."""
+        from deblock.analyzer.dependencies import django_version
+
+        return self.settings.target_django or django_version(self.settings.root)
 
     def async_library(self, module: ModuleFacts) -> str:
         """The async library advice should use: config, else what the module imports, else asyncio."""

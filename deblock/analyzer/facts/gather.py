@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from deblock.analyzer.facts.model import (
@@ -19,6 +19,7 @@ from deblock.analyzer.facts.model import (
     OTHER,
     ArgFact,
     AssignFact,
+    AwaitLoopFact,
     CallFact,
     ClassAssignFact,
     ClassFact,
@@ -83,6 +84,7 @@ class FactGatherer(ast.NodeVisitor):
         self.classes: list[ClassFact] = []
         self.calls: list[CallFact] = []
         self.iterations: list[IterationFact] = []
+        self.await_loops: list[AwaitLoopFact] = []
         self._used_as: dict[int, str] = {}
         self.assigns: list[AssignFact] = []
         self._awaited: set[int] = set()
@@ -595,6 +597,9 @@ class FactGatherer(ast.NodeVisitor):
         if is_async:
             self._count_await()
         self._iteration(node.iter, node.target, node, "for", is_async)
+        fn = self._function_frame()
+        if not is_async and fn is not None and fn.kind == "function" and fn.is_async:
+            self._await_loop(node, fn.qualname)
         self.visit(node.iter)
         iter_type = self.resolve(node.iter) if isinstance(node.iter, ast.Call) else None
         self._bind_target(node.target, None if iter_type is None else None)
@@ -603,6 +608,37 @@ class FactGatherer(ast.NodeVisitor):
             self.visit(stmt)
 
     visit_AsyncFor = visit_For  # type: ignore[assignment]
+
+    def _await_loop(self, node: ast.For, function: str) -> None:
+        """Record a plain `for` in an `async def` whose body awaits (DBK130)."""
+        inside = list(_same_scope(node.body))
+        awaits = sum(isinstance(n, (ast.Await, ast.AsyncFor, ast.AsyncWith)) for n in inside)
+        if not awaits:
+            return
+        exits = bool(node.orelse) or any(isinstance(n, _EXITS) for n in inside)
+        targets = tuple(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
+        simple = isinstance(node.target, ast.Name) or (
+            isinstance(node.target, ast.Tuple) and all(isinstance(e, ast.Name) for e in node.target.elts))
+        shape, acc, call = _loop_shape(node.body)
+        extra: dict[str, object] = {}
+        if call is not None:
+            read = {n.id for a in [*call.args, *(k.value for k in call.keywords)] for n in ast.walk(a)
+                    if isinstance(n, ast.Name)}
+            receiver = {n.id for n in ast.walk(call.func) if isinstance(n, ast.Name)}
+            assigned = {n.id for st in node.body for t in [*getattr(st, "targets", ()), getattr(st, "target", None)]
+                        if t is not None for n in ast.walk(t) if isinstance(n, ast.Name)}
+            assigned.update(a[0] for a in map(_append_arg, node.body) if a)
+            iter_names = {n.id for n in ast.walk(node.iter) if isinstance(n, ast.Name)}
+            extra = {
+                "shape": shape, "accumulator": acc, "callee": self.resolve(call.func),
+                "callee_text": self.text(call.func), "call_span": self.span(call),
+                "args_use_target": bool(read & set(targets)),
+                "reads_carried": bool((read | receiver) & (assigned - set(targets)) or assigned & iter_names),
+            }
+        self.await_loops.append(AwaitLoopFact(
+            function=function, targets=targets, simple_target=simple, body_len=len(node.body), awaits=awaits,
+            exits=exits, span=self.span(node), iter_span=self.span(node.iter), **extra,
+        ))
 
     def visit_While(self, node: ast.While) -> None:
         self._use(node.test, "test")
@@ -693,6 +729,66 @@ class FactGatherer(ast.NodeVisitor):
             self._offloaded.add(id(node))
         elif isinstance(node, ast.Call) and self.resolve(node.func) == PARTIAL and node.args:
             self._mark_offloaded(node.args[0])  # partial(fn, *args): fn is what runs
+
+
+_EXITS = (ast.Break, ast.Continue, ast.Return, ast.Yield, ast.YieldFrom, ast.Raise)
+
+
+def _same_scope(nodes: list) -> Iterator[ast.AST]:
+    """Every node under `nodes` that runs in the same scope (nested defs, lambdas and
+    classes are skipped: their awaits and returns are their own)."""
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _append_arg(stmt: ast.stmt) -> tuple[str, ast.expr] | None:
+    """`acc.append(value)` as an expression statement: (acc, value)."""
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        call = stmt.value
+        if (isinstance(call.func, ast.Attribute) and call.func.attr == "append" and isinstance(call.func.value, ast.Name)
+                and len(call.args) == 1 and not call.keywords and not isinstance(call.args[0], ast.Starred)):
+            return call.func.value.id, call.args[0]
+    return None
+
+
+def _awaited_call(node: ast.AST | None) -> ast.Call | None:
+    if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
+        return node.value
+    return None
+
+
+def _loop_shape(body: list[ast.stmt]) -> tuple[str | None, str | None, ast.Call | None]:
+    """(shape, accumulator, awaited call) of a loop body; see AwaitLoopFact."""
+    first = body[0]
+    if len(body) == 1:
+        if isinstance(first, ast.Expr) and (call := _awaited_call(first.value)) is not None:
+            return "expr", None, call
+        appended = _append_arg(first)
+        if appended and (call := _awaited_call(appended[1])) is not None:
+            return "append", appended[0], call
+        return None, None, None
+    if not (isinstance(first, ast.Assign) and len(first.targets) == 1 and isinstance(first.targets[0], ast.Name)):
+        return None, None, None
+    call = _awaited_call(first.value)
+    accumulators = []
+    for stmt in body[1:]:
+        appended = _append_arg(stmt)
+        if appended:
+            accumulators.append(appended[0])
+            value = appended[1]
+        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+            value = stmt.value
+        else:
+            return None, None, None
+        if any(isinstance(n, (ast.Call, ast.Await, ast.NamedExpr, ast.Lambda)) for n in ast.walk(value)):
+            return None, None, None
+    if call is None:
+        return None, None, None
+    return "assign-collect", (accumulators[0] if accumulators else None), call
 
 
 def _items(arg: ArgFact) -> tuple[ArgFact, ...]:

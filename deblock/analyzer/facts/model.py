@@ -145,6 +145,36 @@ class IterationFact:
 
 
 @dataclass(frozen=True)
+class AwaitLoopFact:
+    """A plain `for` loop (not `async for`) in the body of an `async def` that awaits.
+
+    shape: how the body uses its awaited call, when the body is one of
+    "expr" (`await f(x)` alone), "append" (`acc.append(await f(x))` alone) or
+    "assign-collect" (`y = await f(x)`, then only `acc.append(...)` / `total += ...`
+    statements that make no call); None for any other body.
+    The call fields describe that awaited call (empty when shape is None).
+    """
+
+    function: str  # enclosing function's qualname
+    targets: tuple[str, ...]  # names the loop binds
+    simple_target: bool  # the target is a name or a tuple of names
+    body_len: int  # statements directly in the body
+    awaits: int  # await / async for / async with in the body (nested defs excluded)
+    exits: bool  # break / continue / return / yield / raise in the body, or an `else:` clause
+    span: Span  # the whole loop
+    iter_span: Span
+    shape: str | None = None
+    accumulator: str | None = None  # `acc` in the append shapes (the first one)
+    callee: str | None = None  # the awaited call's resolved callee
+    callee_text: str = ""  # as written, e.g. `self.client.get`
+    call_span: Span | None = None
+    args_use_target: bool = False  # the call's arguments read a loop target name
+    # State flows between iterations: the call reads a name the body assigns, appends to
+    # or augments, or the body changes a name the iterable reads.
+    reads_carried: bool = False
+
+
+@dataclass(frozen=True)
 class AssignFact:
     """A module-level assignment (`urlpatterns = [...]`, `DATABASES = {...}`, `client = httpx.Client()`)."""
 
@@ -178,6 +208,7 @@ class ModuleFacts:
     classes: tuple[ClassFact, ...] = ()
     calls: tuple[CallFact, ...] = ()
     iterations: tuple[IterationFact, ...] = ()
+    await_loops: tuple[AwaitLoopFact, ...] = ()
     assigns: tuple[AssignFact, ...] = ()
     suppressions: tuple[SuppressionFact, ...] = ()
     syntax_error: SyntaxErrorFact | None = None

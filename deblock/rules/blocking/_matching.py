@@ -19,6 +19,13 @@ def short_name(qualname: str) -> str:
     return qualname.rpartition(".")[2]
 
 
+def _sync_functions_on_loop(project: Project) -> frozenset[str]:
+    return frozenset(
+        qualname for qualname, entry in project.entry_points.items()
+        if entry.runs_on == LOOP and qualname in project.functions and not project.functions[qualname].is_async
+    )
+
+
 def on_event_loop(call: CallFact, project: Project) -> bool:
     """Does this call run on the event loop? Directly inside an `async def`, or in the
     body of a sync function the framework itself calls on the loop (a Starlette sync
@@ -27,23 +34,27 @@ def on_event_loop(call: CallFact, project: Project) -> bool:
         return False
     if call.in_async:
         return True
-    entry = project.entry_points.get(call.function)
-    return entry is not None and entry.runs_on == LOOP
+    return call.function in project.memo("sync-functions-on-loop", lambda: _sync_functions_on_loop(project))
 
 
-def blocking_calls_on_loop(facts: ModuleFacts, project: Project, code: str) -> Iterator[tuple[CallFact, BlockingCall]]:
-    """Calls made on the event loop that the catalogue lists under `code`.
-
-    An awaited call is skipped: whatever it returns is awaitable, so it is not the
-    sync API the catalogue describes (flake8-async's rule for 2xx codes).
-    """
+def _loop_blocking_calls(facts: ModuleFacts, project: Project) -> dict[str, list[tuple[CallFact, BlockingCall]]]:
     catalogue = blocking_calls()
+    by_code: dict[str, list[tuple[CallFact, BlockingCall]]] = {}
     for call in facts.calls:
-        if call.awaited or call.callee is None or not on_event_loop(call, project):
+        # An awaited call is skipped: whatever it returns is awaitable, so it is not the
+        # sync API the catalogue describes (flake8-async's rule for 2xx codes).
+        if call.awaited or call.callee is None:
             continue
         entry = catalogue.get(project.resolve(call.callee) or call.callee)
-        if entry is not None and entry.code == code:
-            yield call, entry
+        if entry is not None and on_event_loop(call, project):
+            by_code.setdefault(entry.code, []).append((call, entry))
+    return by_code
+
+
+def blocking_calls_on_loop(facts: ModuleFacts, project: Project, code: str) -> list[tuple[CallFact, BlockingCall]]:
+    """Calls made on the event loop that the catalogue lists under `code` (matched once
+    per module for all DBK1xx families)."""
+    return project.memo(("loop-blocking-calls", facts.path), lambda: _loop_blocking_calls(facts, project)).get(code, [])
 
 
 def fix_for(rule: Rule, call: CallFact, entry: BlockingCall, library: str) -> Fix | None:

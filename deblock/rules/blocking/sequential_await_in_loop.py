@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from deblock.analyzer.facts.model import AwaitLoopFact, ModuleFacts
+from deblock.analyzer.project import Project
+from deblock.model import Applicability, Finding, FixAvailability
+from deblock.rules._base import Invalid, Rule
+from deblock.rules.blocking._matching import short_name
+
+# Awaits whose order is the point, or whose receiver cannot serve two calls at once:
+# sleeps and explicit batching (`await asyncio.gather(...)` per chunk), one database
+# connection or session (asyncpg raises "another operation is in progress"; an
+# AsyncSession is not safe across gather branches), ordered writes to one stream or
+# socket, queues and locks; Django's async ORM, which runs every query one at a time on
+# one thread anyway. Matched on the method name, as receivers are rarely typed.
+_SERIAL_PREFIXES = ("asyncio.", "anyio.", "trio.", "asyncpg.", "sqlalchemy.", "aiosqlite.", "databases.")
+_SERIAL_METHODS = frozenset({
+    "sleep", "send", "send_text", "send_bytes", "send_json", "sendall", "write", "writelines", "drain",
+    "put", "acquire", "wait", "execute", "executemany", "fetch", "fetchrow", "fetchval", "fetchone",
+    "fetchall", "scalar", "scalars", "commit", "flush", "refresh", "delete", "merge", "get_or_create",
+    "aget", "acreate", "aget_or_create", "aupdate_or_create", "abulk_create", "abulk_update", "acount",
+    "aexists", "afirst", "alast", "aupdate", "adelete", "asave", "arefresh_from_db", "aaggregate", "ain_bulk",
+})
+_SERIAL_RECEIVERS = frozenset({"db", "conn", "connection", "cursor", "cur", "tx", "transaction", "database"})
+
+
+class SequentialAwaitInLoop(Rule):
+    """
+    ## What it does
+    Flags the awaited call in a plain `for` loop in an `async def` that awaits one
+    call per item, one after another, when the calls do not depend on each other: the
+    body is only `await f(item)`, `results.append(await f(item))`, or `r = await
+    f(item)` followed by `results.append(...)` / `total += ...` statements that make
+    no call; the call's arguments use the loop variable; and nothing carries state
+    between iterations (no `break`, `continue`, `return` or `raise`, no other await,
+    no argument reading what the body assigns or collects, or the iterable).
+
+    ## Why is this bad?
+    Each iteration waits for the previous call to finish, so ten 100 ms requests take
+    a second. Started together with `asyncio.gather` (or an `asyncio.TaskGroup` on
+    Python 3.11+) they take about 100 ms.
+
+    Calls whose order matters or whose receiver serves one call at a time are not
+    flagged: sleeps, `asyncio`/`anyio`/`trio` helpers (batching with `gather` per
+    chunk), database connections and sessions, Django's async ORM, writes to one
+    socket, queues, locks.
+
+    ## Example
+    ```python
+    async def load_all(urls):
+        pages = []
+        for url in urls:
+            pages.append(await fetch(url))
+        return pages
+    ```
+
+    Use instead:
+    ```python
+    import asyncio
+
+    async def load_all(urls):
+        pages = []
+        pages.extend(await asyncio.gather(*(fetch(url) for url in urls)))
+        return pages
+    ```
+
+    ## Fix safety
+    The fix rewrites the two single-statement bodies (`await f(x)`, `acc.append(await
+    f(x))`) to `await asyncio.gather(*(f(x) for x in xs))` and adds `import asyncio`.
+    It is unsafe: the calls now overlap, so code that relied on one finishing before
+    the next starts, or shared state such as a session, may break; every call starts
+    at once, which can overload the server called (bound the fan-out with an
+    `asyncio.Semaphore`); the first exception propagates while the other calls keep
+    running; and the loop variable is no longer bound after the loop. No fix is
+    offered in trio or anyio modules.
+
+    ## References
+    - [asyncio.gather](https://docs.python.org/3/library/asyncio-task.html#asyncio.gather)
+    - [asyncio.TaskGroup](https://docs.python.org/3/library/asyncio-task.html#task-groups)
+    """
+
+    code = "DBK130"
+    message = ("Sequential `await {callee}(...)` in a `for` loop in `{function}`: run the calls concurrently "
+               "with `{runner}` (bound the fan-out with an `asyncio.Semaphore`)")
+    fix_title = "Replace the loop with `await asyncio.gather(...)`"
+    fix_availability = FixAvailability.SOMETIMES
+    applicability = Applicability.UNSAFE
+    valid = [
+        "async def main(urls):\n    for url in urls:\n        r = await fetch(url)\n        if r.ok:\n            break\n",
+        "async def main(ids, db):\n    for i in ids:\n        await db.execute('delete from t where id = $1', i)\n",
+        "import asyncio\n\nasync def main(delays):\n    for d in delays:\n        await asyncio.sleep(d)\n",
+        "async def main(pages):\n    token = None\n    for _ in pages:\n        token = await fetch(token)\n",
+        "async def main(urls):\n    out = []\n    for url in urls:\n        out.append(await fetch(url, out))\n",
+        "def main(urls):\n    for url in urls:\n        fetch(url)\n",
+        "async def main(tasks):\n    for t in tasks:\n        await t\n",
+    ]
+    invalid = [
+        Invalid(
+            "async def main(urls):\n    for url in urls:\n        await fetch(url)\n",
+            fixed="import asyncio\n\nasync def main(urls):\n    await asyncio.gather(*(fetch(url) for url in urls))\n",
+            line=3,
+            message="Sequential `await fetch(...)` in a `for` loop in `main`",
+        ),
+        Invalid(
+            "async def main(client, ids):\n    out = []\n    for i in ids:\n        out.append(await client.get(f'/items/{i}'))\n",
+            fixed="import asyncio\n\nasync def main(client, ids):\n    out = []\n"
+            "    out.extend(await asyncio.gather(*(client.get(f'/items/{i}') for i in ids)))\n",
+            line=4,
+        ),
+        Invalid(
+            "async def main(users):\n    found, n = [], 0\n    for u in users:\n        p = await profile(u.id)\n"
+            "        found.append(p.name)\n        n += p.age\n",
+            line=4,
+            message="asyncio.TaskGroup",
+            config={"target-version": "3.12"},
+        ),
+    ]
+
+    def check(self, facts: ModuleFacts, project: Project) -> Iterator[Finding]:
+        library = project.async_library(facts)
+        runner = "asyncio.TaskGroup" if self.settings.target_version >= (3, 11) else "asyncio.gather"
+        for loop in facts.await_loops:
+            if not self._independent(loop, project):
+                continue
+            fix = None
+            if loop.shape in ("expr", "append") and library == "asyncio":
+                fix = self.make_fix("loop_to_gather", loop.span)
+            yield self.finding(facts, loop.call_span or loop.span, fix=fix, callee=loop.callee_text,
+                               function=short_name(loop.function), runner=runner)
+
+    @staticmethod
+    def _independent(loop: AwaitLoopFact, project: Project) -> bool:
+        if loop.shape is None or loop.awaits != 1 or loop.exits or not loop.simple_target:
+            return False
+        if not loop.args_use_target or loop.reads_carried:
+            return False
+        callee = project.resolve(loop.callee) or loop.callee or ""
+        if callee.startswith(_SERIAL_PREFIXES):
+            return False
+        receiver, _, method = loop.callee_text.rpartition(".")
+        return not receiver or (method not in _SERIAL_METHODS and receiver.rpartition(".")[2] not in _SERIAL_RECEIVERS)
