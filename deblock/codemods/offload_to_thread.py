@@ -10,6 +10,8 @@ Per library (fix argument `library`):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
 
@@ -48,22 +50,26 @@ class OffloadToThread(SpanCodemod):
                 args = [cst.Arg(target), *positional]
             else:
                 args = [cst.Arg(func), *updated_node.args]
-            call = cst.Call(func=cst.parse_expression(runner), args=_with_commas(args))
+            # Keep the original call's layout: comments after `(` and on argument lines.
+            call = cst.Call(
+                func=cst.parse_expression(runner), args=_with_commas(args, updated_node.args[-1:]),
+                whitespace_before_args=updated_node.whitespace_before_args,
+            )
         awaited: cst.BaseExpression = cst.Await(expression=call)
         if updated_node.lpar or needs_parentheses_as_primary(self.parent(original_node), original_node):
             awaited = awaited.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         return awaited
 
 
-def _with_commas(args: list[cst.Arg]) -> list[cst.Arg]:
-    """Every argument but the last needs a comma; the last keeps none."""
+def _with_commas(args: list[cst.Arg], original_last: Sequence[cst.Arg]) -> list[cst.Arg]:
+    """Every argument but the last needs a comma. The last keeps its comma only if it was
+    the original call's last argument (a trailing comma and its comments survive)."""
     out = []
     for index, arg in enumerate(args):
-        last = index == len(args) - 1
-        if last:
-            out.append(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT))
-        elif arg.comma is cst.MaybeSentinel.DEFAULT or isinstance(arg.comma, cst.MaybeSentinel):
-            out.append(arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))))
-        else:
-            out.append(arg)
+        if index < len(args) - 1:
+            if isinstance(arg.comma, cst.MaybeSentinel):
+                arg = arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        elif not any(arg is last for last in original_last):
+            arg = arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        out.append(arg)
     return out

@@ -55,3 +55,10 @@ CASES = [
 @pytest.mark.parametrize(("source", "span", "library", "expected"), CASES)
 def test_offload(source: str, span: Span, library: str, expected: str) -> None:
     assert offload(source, span, library) == expected
+
+
+def test_comments_and_trailing_comma_survive() -> None:
+    source = "import sys\n\nasync def f():\n    raw = sys.stdin.buffer.read(  # keep me\n        1024,  # and me\n    )\n"
+    fixed = offload(source, Span(4, 10, 6, 5), "asyncio")
+    assert "# keep me" in fixed and "# and me" in fixed
+    assert "await asyncio.to_thread(  # keep me\n        sys.stdin.buffer.read, 1024,  # and me\n    )" in fixed

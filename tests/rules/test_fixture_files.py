@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from deblock.codemods.apply import fix_source
-from deblock.config import Settings
+from deblock.config import Settings, load_file
 from deblock.engine import check, check_source
 
 from conftest import FIXTURES
@@ -26,7 +26,10 @@ RULE_DIRS = sorted(p for p in (FIXTURES / "rules").iterdir() if p.is_dir())
 
 
 def _settings(folder: Path) -> Settings:
-    return Settings(root=folder, select=(folder.name,), cache_dir=None)
+    """The rule alone; a `deblock.toml` in the folder adds its settings (e.g. DBK100's calls)."""
+    config = folder / "deblock.toml"
+    base = load_file(config) if config.is_file() else Settings(root=folder)
+    return base.replace(select=(folder.name,), cache_dir=None)
 
 
 def _expected(folder: Path) -> set[tuple[str, int, str]]:

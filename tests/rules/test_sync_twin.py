@@ -8,7 +8,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from deblock.config import Settings
+from deblock.config import Settings, load_file
 from deblock.engine import check
 
 from conftest import FIXTURES
@@ -40,7 +40,9 @@ def test_sync_twin_is_silent(folder: Path, tmp_path: Path) -> None:
         target = tmp_path / source.relative_to(folder)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(cst.parse_module(source.read_text()).visit(StripAsync()).code)
-    settings = Settings(root=tmp_path, select=("DBK1",))
+    config = folder / "deblock.toml"
+    base = load_file(config) if config.is_file() else Settings()
+    settings = base.replace(root=tmp_path, select=("DBK1",), cache_dir=None)
     original = check([folder], settings.replace(root=folder), use_cache=False)
     assert original.findings, "the fixture itself must fire, or the twin proves nothing"
     twin = check([tmp_path], settings, use_cache=False)

@@ -82,7 +82,7 @@ class SequentialAwaitInLoop(Rule):
 
     code = "DBK130"
     message = ("Sequential `await {callee}(...)` in a `for` loop in `{function}`: run the calls concurrently "
-               "with `{runner}` (bound the fan-out with an `asyncio.Semaphore`)")
+               "with `{runner}` (bound the fan-out with {limiter})")
     fix_title = "Replace the loop with `await asyncio.gather(...)`"
     fix_availability = FixAvailability.SOMETIMES
     applicability = Applicability.UNSAFE
@@ -119,7 +119,9 @@ class SequentialAwaitInLoop(Rule):
 
     def check(self, facts: ModuleFacts, project: Project) -> Iterator[Finding]:
         library = project.async_library(facts)
-        runner = "asyncio.TaskGroup" if self.settings.target_version >= (3, 11) else "asyncio.gather"
+        limiter = "an `asyncio.Semaphore`" if library == "asyncio" else f"a `{library}.CapacityLimiter`"
+        runner = {"trio": "trio.open_nursery()", "anyio": "anyio.create_task_group()"}.get(
+            library, "asyncio.TaskGroup" if self.settings.target_version >= (3, 11) else "asyncio.gather")
         for loop in facts.await_loops:
             if not self._independent(loop, project):
                 continue
@@ -127,7 +129,7 @@ class SequentialAwaitInLoop(Rule):
             if loop.shape in ("expr", "append") and library == "asyncio":
                 fix = self.make_fix("loop_to_gather", loop.span)
             yield self.finding(facts, loop.call_span or loop.span, fix=fix, callee=loop.callee_text,
-                               function=short_name(loop.function), runner=runner)
+                               function=short_name(loop.function), runner=runner, limiter=limiter)
 
     @staticmethod
     def _independent(loop: AwaitLoopFact, project: Project) -> bool:
