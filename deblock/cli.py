@@ -36,6 +36,12 @@ class DeblockGroup(click.Group):
             return super().invoke(ctx)
         except ConfigError as exc:
             _fail(str(exc))
+        except BrokenPipeError:
+            # The reader went away (`deblock check | head`): nothing left to say. Point
+            # stdout at devnull so the interpreter's final flush does not raise again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:  # noqa: BLE001 - the promise is "never a traceback"
@@ -193,18 +199,20 @@ def _rule_json(rule: Any) -> dict[str, Any]:
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_rules(output_format: str) -> None:
     """List every rule with its code, name and fix availability."""
-    from rich.console import Console
-    from rich.table import Table
-
     from deblock.rules import all_rules
 
     if output_format == "json":
         click.echo(json.dumps([_rule_json(r) for r in all_rules()], indent=2))
         return
-    table = Table("Code", "Name", "Fix", "Summary", box=None)
-    for r in all_rules():
-        table.add_row(r.code, r.name, {"none": "", "sometimes": "(*)", "always": "*"}[r.fix_availability.value], r.summary())
-    Console().print(table)
+    import shutil
+
+    width = shutil.get_terminal_size((100, 24)).columns
+    rules = all_rules()
+    name_width = max(len(r.name) for r in rules)
+    for r in rules:
+        fix = {"none": "   ", "sometimes": "(*)", "always": " * "}[r.fix_availability.value]
+        line = f"{r.code}  {r.name:<{name_width}}  {fix}  {r.summary()}"
+        click.echo(line if len(line) <= width else line[: width - 1] + "…")
 
 
 @main.command()

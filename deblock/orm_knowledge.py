@@ -55,11 +55,13 @@ class DjangoOrm:
 class SqlAlchemyOrm:
     sessions: frozenset[str]
     engines: frozenset[str]
+    extensions: frozenset[str]
     connections: frozenset[str]
     model_bases: frozenset[str]
     session_io: dict[str, str]
     engine_io: dict[str, str]
     connection_io: dict[str, str]
+    extension_io: dict[str, str]
     query_io: dict[str, str]
     source: str
     query_source: str
@@ -162,11 +164,13 @@ def sqlalchemy_orm() -> SqlAlchemyOrm:
     return SqlAlchemyOrm(
         sessions=_names(raw, "sessions", "sqlalchemy"),
         engines=_names(raw, "engines", "sqlalchemy"),
+        extensions=_names(raw, "extensions", "sqlalchemy"),
         connections=_names(raw, "connections", "sqlalchemy"),
         model_bases=_names(raw, "model_bases", "sqlalchemy"),
         session_io=_io(raw, "session_io"),
         engine_io=_io(raw, "engine_io"),
         connection_io=_io(raw, "connection_io"),
+        extension_io=_io(raw, "extension_io"),
         query_io=_io(raw, "query_io"),
         source=_source(raw.get("source"), "sqlalchemy.source"),
         query_source=_source(raw.get("query_source"), "sqlalchemy.query_source"),

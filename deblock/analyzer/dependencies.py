@@ -101,6 +101,14 @@ def _from_requirements(root: Path) -> Version | None:
     return None
 
 
+def dependency_files(root: Path) -> list[Path]:
+    """Every file `django_version` may read, for cache keys (findings depend on them)."""
+    names = [root / n for n in ("uv.lock", "poetry.lock", "pyproject.toml")]
+    return [p for p in names if p.is_file()] + sorted(root.glob("requirements*.txt")) + sorted(
+        root.glob("requirements/*.txt")
+    )
+
+
 def django_version(root: Path) -> Version | None:
     """The Django version the project at `root` pins or requires at least, or None."""
     return _from_lock(root) or _from_pyproject(root) or _from_requirements(root)

@@ -67,6 +67,9 @@ class Rule:
     # Findings come from the engine or the fix runner rather than from `check()`
     # (DBK900); such a rule has no examples and is tested where it is emitted.
     emitted_by_engine: ClassVar[bool] = False
+    # Settings the docstring's example assumes (a rule that is silent without
+    # configuration, such as DBK100, names them here); used by the docs test.
+    example_config: ClassVar[Mapping[str, Any] | None] = None
 
     name: ClassVar[str]
 

@@ -61,3 +61,11 @@ def test_project_prefers_target_django(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("Django==4.2.1\n")
     assert Project([], Settings(root=tmp_path)).django_version == (4, 2, 1)
     assert Project([], Settings(root=tmp_path, target_django=(5, 1))).django_version == (5, 1)
+
+
+def test_dependency_files_lists_what_is_read(tmp_path: Path) -> None:
+    from deblock.analyzer.dependencies import dependency_files
+
+    (tmp_path / "requirements-dev.txt").write_text("Django==5.0\n")
+    (tmp_path / "pyproject.toml").write_text("[project]\n")
+    assert [p.name for p in dependency_files(tmp_path)] == ["pyproject.toml", "requirements-dev.txt"]

@@ -168,3 +168,21 @@ def test_function_twins_are_gated_on_their_version() -> None:
     older = run_example(source, example_settings("DBK110", {"target-django": "4.2"}))
     assert [f.fix.arg("method") for f in newer if f.fix] == ["aget_object_or_404"]
     assert [f.fix.codemod for f in older if f.fix] == ["offload_to_thread"]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [{"method": "get", "twin": "afetch", "since": "4.1", "source": "https://x"}],  # twin is not a + method
+        [{"method": "get", "twin": "aget", "since": "four", "source": "https://x"}],
+        [{"method": "get", "twin": "aget", "since": "4.1", "source": "http://x"}],
+        [{"method": "get", "twin": "aget", "since": "4.1", "source": "https://x", "extra": 1}],
+        [],
+    ],
+)
+def test_malformed_twin_rows_are_rejected(rows: list[dict[str, str]]) -> None:
+    from deblock.knowledge import KnowledgeError
+    from deblock.orm_knowledge import _twins
+
+    with pytest.raises(KnowledgeError):
+        _twins(rows, "django.evaluating")

@@ -72,7 +72,7 @@ def _doc_examples(rule: type[Rule]) -> tuple[str, str | None]:
 def test_docstring_example(rule: type[Rule]) -> None:
     bad, good = _doc_examples(rule)
     # A rule that is silent without configuration (DBK100) names the config its docs assume.
-    settings = example_settings(rule.code, getattr(rule, "example_config", None))
+    settings = example_settings(rule.code, rule.example_config)
     assert run_example(bad, settings), "the docs' example does not trigger the rule"
     assert good is not None, "the docs need a 'Use instead:' block"
     assert run_example(good, settings) == [], "the docs' 'Use instead' block triggers the rule"

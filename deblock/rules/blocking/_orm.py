@@ -177,6 +177,8 @@ def _sqlalchemy_hits(facts: ModuleFacts, project: Project) -> Iterator[Hit]:
             yield Hit(call.span, what, f"use `create_async_engine()` and `{sa.engine_io[method]}`")
         elif receiver in sa.connections and method in sa.connection_io:
             yield Hit(call.span, what, f"use an `AsyncConnection` and `{sa.connection_io[method]}`")
+        elif receiver in sa.extensions and method in sa.extension_io:
+            yield Hit(call.span, what, f"use an `AsyncSession` and {sa.extension_io[method]}")
         else:
             session, sep, rest = resolved.partition(".query()")
             legacy = session in sa.sessions and sep and all(p.endswith("()") for p in rest.split(".")[1:-1])

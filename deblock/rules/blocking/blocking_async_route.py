@@ -5,14 +5,15 @@ from itertools import chain
 
 from deblock.analyzer.facts.model import CallFact, ModuleFacts
 from deblock.analyzer.project import Project
-from deblock.knowledge import blocking_calls
 from deblock.model import Applicability, Finding, FixAvailability
 from deblock.rules._base import Invalid, Rule
+from deblock.rules.blocking._async_route import (
+    awaited_anywhere,
+    blocking_via,
+    needs_loop,
+)
 from deblock.rules.blocking._matching import short_name
 from deblock.rules.blocking._orm import django_hits, sqlalchemy_hits
-
-# A route calling these (`asyncio.create_task`, `get_running_loop`) needs the loop: keep it async.
-_LOOP_LIBRARIES = ("asyncio.", "anyio.", "trio.")
 
 
 class BlockingAsyncRoute(Rule):
@@ -113,9 +114,9 @@ class BlockingAsyncRoute(Rule):
             if entry is None or entry.framework not in ("fastapi", "starlette") or entry.kind != "route":
                 continue
             calls = by_function.get(fn.qualname, [])
-            if not fn.is_async or fn.awaits or fn.is_generator or any(_needs_loop(c, project) for c in calls):
+            if not fn.is_async or fn.awaits or fn.is_generator or any(needs_loop(c, project) for c in calls):
                 continue
-            callee = next(filter(None, (_blocking(c, project) for c in calls)), None)
+            callee = next(filter(None, (blocking_via(c, project) for c in calls)), None)
             if callee is None:
                 if orm is None:  # sync Django / SQLAlchemy ORM calls, as DBK110/DBK111 find them
                     hits = chain(django_hits(facts, project), sqlalchemy_hits(facts, project))
@@ -123,28 +124,6 @@ class BlockingAsyncRoute(Rule):
                 callee = orm.get(fn.qualname)
             if callee is not None:
                 # Something that awaits the route would break once it is a plain `def`.
-                fix = None if _awaited_anywhere(fn.qualname, project) else self.make_fix("async_def_to_def", fn.span)
+                fix = None if awaited_anywhere(fn.qualname, project) else self.make_fix("async_def_to_def", fn.span)
                 yield self.finding(facts, fn.span, fix=fix, function=short_name(fn.qualname), callee=callee,
                                    framework="FastAPI" if entry.framework == "fastapi" else "Starlette")
-
-
-def _needs_loop(call: CallFact, project: Project) -> bool:
-    return not call.offloaded and (project.resolve(call.callee) or call.callee or "").startswith(_LOOP_LIBRARIES)
-
-
-def _blocking(call: CallFact, project: Project) -> str | None:
-    """The catalogue name or project function by which this call blocks, if it does."""
-    if call.offloaded or call.callee is None:
-        return None
-    name = project.resolve(call.callee) or call.callee
-    if name in blocking_calls():
-        return name
-    target = project.callee(call.callee)
-    if target is not None and not target.is_async and project.callgraph.blocking_chain(target.qualname):
-        return target.qualname
-    return None
-
-
-def _awaited_anywhere(qualname: str, project: Project) -> bool:
-    return any(c.awaited and (t := project.callee(c.callee)) is not None and t.qualname == qualname
-               for module in project for c in module.calls)

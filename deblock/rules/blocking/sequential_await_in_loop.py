@@ -115,6 +115,8 @@ class SequentialAwaitInLoop(Rule):
             message="asyncio.TaskGroup",
             config={"target-version": "3.12"},
         ),
+        Invalid("import trio\n\nasync def main(ids):\n    for i in ids:\n        await ping(i)\n",
+                line=5, message="`trio.open_nursery()` (bound the fan-out with a `trio.CapacityLimiter`)"),
     ]
 
     def check(self, facts: ModuleFacts, project: Project) -> Iterator[Finding]:

@@ -18,7 +18,7 @@ class SyncSqlalchemyInAsync(Rule):
     `Session`, a `sessionmaker()` or `scoped_session()` result or Flask-SQLAlchemy's
     `db.session`; `Engine.connect()`/`begin()`; `Connection.execute()`/`commit()`; and
     legacy `Query` chains (`session.query(User).first()`, `User.query.get(1)` on a
-    Flask-SQLAlchemy model). `AsyncSession`, `async_sessionmaker` and
+    Flask-SQLAlchemy model) and Flask-SQLAlchemy's `db.get_or_404()` and friends. `AsyncSession`, `async_sessionmaker` and
     `create_async_engine` objects are not flagged.
 
     ## Why is this bad?
