@@ -245,9 +245,17 @@ def check(
 
 
 def _run_key(settings: Settings, keys: Mapping[str, str]) -> str:
-    """Everything a run's findings depend on: deblock's code, the settings, every file."""
+    """Everything a run's findings depend on: deblock's code, the settings, every file,
+    and the dependency declarations rules read (the project's Django version)."""
+    from deblock.analyzer.dependencies import dependency_files
+
     digest = hashlib.sha256(code_hash().encode())
     digest.update(repr(settings).encode())
+    for path in dependency_files(settings.root):
+        try:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        except OSError:
+            digest.update(path.name.encode() + b"\0unreadable")
     for relpath in sorted(keys):
         digest.update(f"\0{relpath}\0{keys[relpath]}".encode())
     return digest.hexdigest()
