@@ -84,14 +84,11 @@ def test_no_cache_never_reads_results(tree: Path, monkeypatch: pytest.MonkeyPatc
     assert calls == [1]
 
 
-def test_dependency_files_are_part_of_the_key(tree: Path) -> None:
+def test_dependency_files_are_part_of_the_key(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     engine.check([tree], settings(tree))
     (tree / "requirements.txt").write_text("Django>=4.2\n")
     calls = []
     real = engine.run_rules
-    try:
-        engine.run_rules = lambda *a, **k: calls.append(1) or real(*a, **k)  # type: ignore[assignment]
-        engine.check([tree], settings(tree))
-    finally:
-        engine.run_rules = real  # type: ignore[assignment]
+    monkeypatch.setattr(engine, "run_rules", lambda *a, **k: calls.append(1) or real(*a, **k))
+    engine.check([tree], settings(tree))
     assert calls == [1], "a changed requirements file must recompute"
