@@ -66,6 +66,16 @@ def custom_blocking_calls(patterns: tuple[tuple[str, str], ...]) -> Callable[[st
     return match
 
 
+def _orm_entry(call: CallFact, project: Project, resolved: str) -> BlockingCall | None:
+    from deblock.analyzer.orm_calls import sync_orm_io
+
+    code = sync_orm_io(call, project)
+    if code is None:
+        return None
+    return BlockingCall(resolved, code, (), False, Applicability.DISPLAY_ONLY,
+                        "sync ORM I/O: use the async ORM API or sync_to_async", (), "", "")
+
+
 def runs_in_thread(fn: FunctionFact) -> bool:
     return any(d.name in OFFLOAD_DECORATORS for d in fn.decorators)
 
@@ -87,6 +97,8 @@ class CallGraph:
                     continue
                 resolved = project.resolve(call.callee) or ""
                 entry = catalogue.get(resolved) or (custom(resolved) if custom and resolved else None)
+                if entry is None and resolved:
+                    entry = _orm_entry(call, project, resolved)
                 if entry is not None and not call.offloaded and call.function not in self._direct:
                     self._direct[call.function] = (CallSite(module.path, call), entry, resolved)
 

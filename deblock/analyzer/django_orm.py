@@ -10,7 +10,6 @@ recognised when facts resolve the receiver to the model class (`b = Book(...)` g
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 
 from deblock.analyzer.project import Project
@@ -19,8 +18,6 @@ from deblock.orm_knowledge import django_orm
 QUERYSET = "queryset"
 INSTANCE = "instance"
 
-_MODELS: weakref.WeakKeyDictionary[Project, dict[str, bool]] = weakref.WeakKeyDictionary()
-_MANAGERS: weakref.WeakKeyDictionary[Project, dict[str, dict[str, str | None]]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -42,7 +39,7 @@ def _reaches(project: Project, class_qualname: str, bases: frozenset[str]) -> bo
 
 def is_model(project: Project, class_qualname: str) -> bool:
     """A project class whose bases reach `django.db.models.Model` (abstract models included)."""
-    cache = _MODELS.setdefault(project, {})
+    cache: dict[str, bool] = project.memo("django-models", dict)
     if class_qualname not in cache:
         cache[class_qualname] = class_qualname in project.classes and _reaches(
             project, class_qualname, django_orm().model_bases
@@ -63,7 +60,7 @@ def is_manager(project: Project, dotted: str | None) -> bool:
 
 def managers(project: Project, model: str) -> dict[str, str | None]:
     """Manager attribute -> the project class behind it (None for Django's own)."""
-    cache = _MANAGERS.setdefault(project, {})
+    cache: dict[str, dict[str, str | None]] = project.memo("django-managers", dict)
     if model not in cache:
         cache[model] = _managers(project, model)
     return cache[model]
