@@ -14,9 +14,11 @@ class TransitiveBlockingCallInAsync(Rule):
     ## What it does
     Flags a call, made on the event loop (in an `async def`, or in a sync function the
     framework runs on the loop, such as a Starlette startup handler), to project code
-    that blocks: a sync function
-    that (through any number of other functions, across modules) reaches a blocking
-    call such as `time.sleep()`. The finding sits on the call in the async function,
+    that blocks: a sync function that, through any number of other functions across
+    modules, reaches a blocking call: anything the DBK101-DBK109 catalogue lists (sleep,
+    HTTP, files, subprocesses, sockets, database drivers), sync Django ORM or SQLAlchemy
+    I/O, or a call declared in `[tool.deblock.blocking-calls]`. The finding sits on the
+    call in the async function,
     and its message shows the shortest chain, e.g.
     `app.views.index → app.services.load → time.sleep`.
 
