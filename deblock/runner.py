@@ -122,7 +122,6 @@ def run_check(paths: Sequence[Path], flags: dict[str, Any], make_settings: Setti
         raise ConfigError("--fix and --diff do not apply to stdin input")
     if "-" in map(str, paths) and not use_stdin:
         raise ConfigError("`-` (stdin) cannot be combined with other paths")
-    unsafe = settings.unsafe_fixes
     show_bar = sys.stderr.isatty() and not os.environ.get("CI")
     kwargs: dict[str, Any] = {"use_cache": not flags["no_cache"], "jobs": flags["jobs"]}
     if use_stdin:
@@ -135,49 +134,63 @@ def run_check(paths: Sequence[Path], flags: dict[str, Any], make_settings: Setti
     fix_errors: list[Finding] = []
     diff_text = ""
     if flags["fix"] or flags["diff"]:
-        fixed, originals, applied, fix_errors = _apply_fixes(result, settings, unsafe)
-        if flags["diff"]:
-            from deblock.codemods.apply import unified_diff
-
-            diff_text = "".join(unified_diff(p, originals[p], fixed[p]) for p in sorted(fixed))
-            overlay = {p: text.encode("utf-8") for p, text in fixed.items()}
-            result = check(paths, settings, overlay=overlay, files=result.files, use_cache=kwargs["use_cache"], jobs=flags["jobs"])
-        elif fixed:
-            from deblock.codemods.apply import write_atomic
-
-            files = {f.relpath: f for f in result.files}
-            for path, text in fixed.items():
-                write_atomic(files[path].path, text)
-            result = check(paths, settings, files=result.files, use_cache=kwargs["use_cache"], jobs=flags["jobs"])
-
+        result, applied, fix_errors, diff_text = _fix(paths, result, settings, flags, write=not flags["diff"])
     findings = sorted([*result.findings, *fix_errors], key=lambda f: f.sort_key)
-    sources = {p: decode(result.sources[p]) for p in {f.path for f in findings} if p in result.sources}
-    if flags["output_format"] in _EDIT_FORMATS:
-        findings = _with_edits(findings, sources)
-    shown = findings + (applied if flags["show_fixes"] else [])
-    color = {"always": True, "never": False}.get(flags["color"], sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
-    context = ReportContext(
-        root=settings.root, version=__version__, sources=sources, errors=tuple(result.errors),
-        color=bool(color) and flags["output_file"] is None, show_fixes=flags["show_fixes"], unsafe_fixes=unsafe,
-        fixed_count=len(applied), statistics=flags["statistics"],
-    )
     for error in result.errors:
         click.echo(f"deblock: warning: {error}", err=True)
     if diff_text:
         click.echo(diff_text, nl=False)
-    report = renderer(flags["output_format"])(sorted(shown, key=lambda f: f.sort_key), context)
-    if flags["quiet"] and flags["output_format"] == "concise":
-        report = "".join(line + "\n" for line in report.splitlines() if line and ":" in line.split(" ", 1)[0])
-    if diff_text and flags["output_format"] == "concise":
+    _report(findings, applied, result, settings, flags, to_stderr=bool(diff_text))
+    return _exit_code(findings, bool(applied), bool(diff_text), flags)
+
+
+def _fix(
+    paths: Sequence[Path], result: CheckResult, settings: Settings, flags: Mapping[str, Any], write: bool
+) -> tuple[CheckResult, list[Finding], list[Finding], str]:
+    """Apply fixes (to disk, or only as a diff) and re-check: the report shows what remains."""
+    fixed, originals, applied, errors = _apply_fixes(result, settings, settings.unsafe_fixes)
+    recheck = {"files": result.files, "use_cache": not flags["no_cache"], "jobs": flags["jobs"]}
+    if not write:
+        from deblock.codemods.apply import unified_diff
+
+        diff_text = "".join(unified_diff(p, originals[p], fixed[p]) for p in sorted(fixed))
+        overlay = {p: text.encode("utf-8") for p, text in fixed.items()}
+        return check(paths, settings, overlay=overlay, **recheck), applied, errors, diff_text
+    if fixed:
+        from deblock.codemods.apply import write_atomic
+
+        files = {f.relpath: f for f in result.files}
+        for path, text in fixed.items():
+            write_atomic(files[path].path, text)
+        result = check(paths, settings, **recheck)
+    return result, applied, errors, ""
+
+
+def _report(
+    findings: list[Finding], applied: list[Finding], result: CheckResult, settings: Settings,
+    flags: Mapping[str, Any], to_stderr: bool,
+) -> None:
+    sources = {p: decode(result.sources[p]) for p in {f.path for f in findings} if p in result.sources}
+    if flags["output_format"] in _EDIT_FORMATS:
+        findings = _with_edits(findings, sources)
+    shown = sorted(findings + (applied if flags["show_fixes"] else []), key=lambda f: f.sort_key)
+    color = {"always": True, "never": False}.get(flags["color"], sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+    context = ReportContext(
+        root=settings.root, version=__version__, sources=sources, errors=tuple(result.errors),
+        color=bool(color) and flags["output_file"] is None, show_fixes=flags["show_fixes"],
+        unsafe_fixes=settings.unsafe_fixes, fixed_count=len(applied), statistics=flags["statistics"],
+        quiet=flags["quiet"],
+    )
+    report = renderer(flags["output_format"])(shown, context)
+    if to_stderr and flags["output_format"] == "concise":
         click.echo(report, nl=False, err=True)  # the diff owns stdout (ruff#4093: still show findings)
     elif flags["output_file"]:
         Path(flags["output_file"]).write_text(report, encoding="utf-8")
     else:
         click.echo(report, nl=False, color=context.color)  # click strips ANSI on pipes unless told
-    return _exit_code(findings, bool(applied), bool(diff_text), flags, bool(result.errors))
 
 
-def _exit_code(findings: list[Finding], changed: bool, has_diff: bool, flags: Mapping[str, Any], errors: bool) -> int:
+def _exit_code(findings: list[Finding], changed: bool, has_diff: bool, flags: Mapping[str, Any]) -> int:
     if flags["exit_zero"]:
         return 0
     if findings or has_diff:

@@ -213,3 +213,11 @@ def test_demo_app_has_findings() -> None:
     result = CliRunner().invoke(main, ["check", "--no-cache", str(demo)])
     assert result.exit_code == 1
     assert "DBK101" in result.stdout and "DBK120" in result.stdout
+
+
+def test_quiet_prints_findings_only(project: Path) -> None:
+    code, out, _ = run("-q")
+    assert code == 1
+    assert out.splitlines() and all(line.startswith("app/views.py:") for line in out.splitlines())
+    code, out, _ = run("-q", "--select", "DBK001")
+    assert code == 0 and out == ""

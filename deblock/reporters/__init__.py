@@ -29,6 +29,7 @@ class ReportContext:
     unsafe_fixes: bool = False  # whether unsafe fixes count as applicable
     fixed_count: int = 0  # fixes applied in this run (for the summary line)
     statistics: bool = False
+    quiet: bool = False  # findings only: no summary lines (`-q`)
 
 
 Renderer = Callable[[Sequence[Finding], ReportContext], str]

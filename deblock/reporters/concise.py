@@ -65,6 +65,7 @@ def render(findings: Sequence[Finding], context: ReportContext) -> str:
             if f.fix_applied:
                 continue
             lines.append(f"{f.path}:{f.span.line}:{f.span.col + 1}: {f.code} {fix_marker(f, context)}{f.message}")
-    lines.extend(fixed_section(findings, context))
-    lines.extend(summary(findings, context))
-    return "\n".join(lines) + "\n"
+    if not context.quiet:
+        lines.extend(fixed_section(findings, context))
+        lines.extend(summary(findings, context))
+    return "\n".join(lines) + "\n" if lines else ""
