@@ -78,8 +78,11 @@ def _suppressed(finding: Finding, facts: ModuleFacts) -> bool:
             continue
         if sup.file_level:
             return True
-        # Trailing on the first or last line of the span; own-line on the line above.
-        if (not sup.own_line and sup.line in lines) or (sup.own_line and sup.line == finding.span.line - 1):
+        # Trailing on the first or last line of the span; `# deblock: ignore[...]` alone on
+        # the line above. A `# noqa` only ever covers its own line (flake8, ruff).
+        if not sup.own_line and sup.line in lines:
+            return True
+        if sup.own_line and sup.kind == "ignore" and sup.line == finding.span.line - 1:
             return True
     return False
 

@@ -34,6 +34,7 @@ class BlockingCall:
     imports_add: tuple[tuple[str, str], ...]
     fallback: str
     source: str
+    exceptions: frozenset[str] = frozenset()  # type-wide rows: methods that do not block
 
     def replacement_for(self, library: str) -> str | None:
         return dict(self.replacement).get(library)
@@ -44,10 +45,12 @@ class BlockingCall:
 
 _REQUIRED = ("match", "code", "awaited", "safety", "semantic_delta", "fallback", "source")
 # Optional columns; `confidence` and `min_version` are reserved by design.md §4.
-_OPTIONAL = ("replacement", "imports_add", "confidence", "min_version")
+# `except`: for a type-wide row (`match = "urllib3.PoolManager.*"`, every method of the
+# type blocks), the methods that do not (`clear`, `fileno`, ...).
+_OPTIONAL = ("replacement", "imports_add", "confidence", "min_version", "except")
 _CODE = re.compile(r"DBK[0-9]{3}")
 # `requests.Session.get`, `builtins.open().read` (a method of what a call returns).
-_MATCH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\(\))*")
+_MATCH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\(\))*(?:\.\*)?")
 
 
 def _per_library(raw: dict, key: str, index: int) -> tuple[tuple[str, str], ...]:
@@ -93,7 +96,29 @@ def _row(raw: dict, index: int) -> BlockingCall:
         imports_add=_per_library(raw, "imports_add", index),
         fallback=raw["fallback"],
         source=raw["source"],
+        exceptions=_exceptions(raw, index),
     )
+
+
+def _exceptions(raw: dict, index: int) -> frozenset[str]:
+    value = raw.get("except", [])
+    if value and not str(raw["match"]).endswith(".*"):
+        raise KnowledgeError(f"row {index}: `except` only applies to a type-wide `match` ending in `.*`")
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.isidentifier() for v in value):
+        raise KnowledgeError(f"row {index}: `except` must be a list of method names")
+    return frozenset(value)
+
+
+def find_blocking(name: str) -> BlockingCall | None:
+    """The catalogue row for a resolved callee: its exact row, else a type-wide row for its
+    receiver type (`urllib3.PoolManager.*`) unless the method is one of that row's exceptions."""
+    table = blocking_calls()
+    entry = table.get(name)
+    if entry is not None:
+        return entry
+    receiver, _, method = name.rpartition(".")
+    wide = table.get(receiver + ".*") if receiver else None
+    return wide if wide is not None and method not in wide.exceptions else None
 
 
 def _catalogue_files() -> list[tuple[str, dict]]:

@@ -221,3 +221,10 @@ def test_quiet_prints_findings_only(project: Path) -> None:
     assert out.splitlines() and all(line.startswith("app/views.py:") for line in out.splitlines())
     code, out, _ = run("-q", "--select", "DBK001")
     assert code == 0 and out == ""
+
+
+def test_own_line_noqa_does_not_cover_the_next_line(project: Path) -> None:
+    views = project / "app" / "views.py"
+    views.write_text(VIEWS.replace("    time.sleep(1)", "    # unrelated prose mentioning #noqa\n    time.sleep(1)"))
+    out = run("--select", "DBK101")[1]
+    assert "DBK101" in out

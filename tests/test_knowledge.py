@@ -31,7 +31,8 @@ RAW_ROWS = [
     for raw in tomllib.loads(entry.read_text(encoding="utf-8")).get("call", [])
 ]
 ROWS = list(blocking_calls().values())
-DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*|\(\))*$")
+# A dotted name, optionally type-wide (`urllib3.PoolManager.*`: every method of the type).
+DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*|\(\))*(\.\*)?$")
 
 
 def test_catalogue_is_not_empty_and_keyed_by_match() -> None:
@@ -138,3 +139,32 @@ def test_malformed_rows_are_rejected(raw: dict, fragment: str) -> None:
     message = str(info.value)
     assert "row 7" in message
     assert fragment in message
+
+
+def test_type_wide_rows_match_methods_but_not_their_exceptions() -> None:
+    from deblock.knowledge import find_blocking
+
+    exact = find_blocking("urllib3.PoolManager.request")
+    assert exact is not None and exact.match == "urllib3.PoolManager.request"  # the exact row wins
+    wide = find_blocking("urllib3.PoolManager.anything")
+    assert wide is not None and wide.match == "urllib3.PoolManager.*"
+    assert find_blocking("urllib3.PoolManager.clear") is None  # listed in `except`
+    assert find_blocking("io.TextIOWrapper.fileno") is None
+    assert find_blocking("io.TextIOWrapper.truncate") is not None
+    assert find_blocking("mylib.Thing.method") is None
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        pytest.param({"except": ["clear"]}, "only applies to a type-wide", id="except-on-exact-row"),
+        pytest.param({"match": "a.B.*", "except": "clear"}, "list of method names", id="except-not-a-list"),
+    ],
+)
+def test_except_is_validated(extra: dict, message: str) -> None:
+    raw = {
+        "match": "a.B.get", "code": "DBK102", "awaited": False, "safety": "unsafe",
+        "semantic_delta": "x", "fallback": "to_thread", "source": "https://example.org", **extra,
+    }
+    with pytest.raises(KnowledgeError, match=message):
+        _row(raw, 0)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from deblock.analyzer.facts.model import CallFact, FunctionFact
 from deblock.analyzer.facts.resolve import OFFLOAD_DECORATORS
-from deblock.knowledge import BlockingCall, blocking_calls
+from deblock.knowledge import BlockingCall, find_blocking
 from deblock.model import Applicability
 
 if TYPE_CHECKING:
@@ -87,7 +87,6 @@ class CallGraph:
         self._callers: dict[str, list[str]] = {}
         self._callees: dict[str, list[str]] = {}
         self._direct: dict[str, tuple[CallSite, BlockingCall, str]] = {}
-        catalogue = blocking_calls()
         custom = custom_blocking_calls(project.settings.blocking_calls)
         for module in project:
             for call in module.calls:
@@ -96,7 +95,7 @@ class CallGraph:
                     self._add_edge(call.function, target.qualname, CallSite(module.path, call))
                     continue
                 resolved = project.resolve(call.callee) or ""
-                entry = catalogue.get(resolved) or (custom(resolved) if custom and resolved else None)
+                entry = find_blocking(resolved) or (custom(resolved) if custom and resolved else None)
                 if entry is None and resolved:
                     entry = _orm_entry(call, project, resolved)
                 if entry is not None and not call.offloaded and call.function not in self._direct:

@@ -60,7 +60,9 @@ RESOLUTION = [
     pytest.param("def helper(): pass\nhelper()\n", "helper", "pkg.mod.helper", id="module-function"),
     pytest.param("def f():\n    helper()\ndef helper(): pass\n", "helper", "pkg.mod.helper", id="module-function-defined-later"),
     pytest.param("import requests\nget = requests.get\nget('u')\n", "get", "requests.get", id="alias-assignment"),
-    pytest.param("unknown_name()\n", "unknown_name", None, id="undefined-name"),
+    # Bound nowhere in the module: a global from elsewhere, named as written.
+    pytest.param("unknown_name()\n", "unknown_name", "unknown_name", id="undefined-name"),
+    pytest.param("subprocess.run(['ls'])\n", "subprocess.run", "subprocess.run", id="unimported-module"),
 ]
 
 
@@ -201,7 +203,7 @@ UNRESOLVED = [
     pytest.param("import time\ndef f(a, b):\n    time, x = a, b\n    time.sleep(1)\n", "time.sleep", id="tuple-target-shadows"),
     pytest.param("def f():\n    x = {}\n    x.get('k')\n", "x.get", id="dict-literal"),
     pytest.param("def f(items):\n    for item in items:\n        item.save()\n", "item.save", id="loop-variable"),
-    pytest.param("d.get('k')\n", "d.get", id="undefined-receiver"),
+    pytest.param("def f(d):\n    d.get('k')\n", "d.get", id="untyped-parameter-receiver"),
     pytest.param(
         "import requests\ndef f(sessions):\n    return [requests.get('u') for requests in sessions]\n",
         "requests.get",
@@ -780,10 +782,10 @@ SUPPRESSIONS = [
                  id="after-type-ignore"),
     pytest.param("x = 1  # noqa: DBK101 because reasons\n", SuppressionFact(1, ("DBK101",), False),
                  id="explanation-after-codes"),
-    pytest.param("x = 1  # deblock: ignore[DBK101]\n", SuppressionFact(1, ("DBK101",), False),
+    pytest.param("x = 1  # deblock: ignore[DBK101]\n", SuppressionFact(1, ("DBK101",), False, kind="ignore"),
                  id="deblock-ignore-trailing"),
-    pytest.param("# deblock: ignore[DBK101, DBK120]\nx = 1\n", SuppressionFact(1, ("DBK101", "DBK120"), True),
-                 id="deblock-ignore-own-line"),
+    pytest.param("# deblock: ignore[DBK101, DBK120]\nx = 1\n",
+                 SuppressionFact(1, ("DBK101", "DBK120"), True, kind="ignore"), id="deblock-ignore-own-line"),
     pytest.param("def f():\n    # noqa: DBK101\n    pass\n", SuppressionFact(2, ("DBK101",), True),
                  id="indented-own-line"),
     pytest.param("# deblock: noqa\nx = 1\n", SuppressionFact(1, None, True, True), id="file-level"),

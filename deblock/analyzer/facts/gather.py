@@ -57,6 +57,9 @@ class _Frame:
     awaits: int = 0
     is_generator: bool = False
     attr_types: dict[str, str] | None = None  # for class frames: `self.x` types
+    # Declared types (`x: T`, annotated parameters): they persist across later
+    # assignments of unknown type, as a type checker reads them.
+    declared: dict[str, str] = field(default_factory=dict)
 
 
 def _leaf_classes() -> frozenset[type]:
@@ -148,7 +151,11 @@ class FactGatherer(ast.NodeVisitor):
                 return frame.bindings[name]
         if name in BUILTIN_NAMES:
             return "builtins." + name
-        return None
+        # Bound nowhere in this module (no import, def, class, assignment or parameter):
+        # at run time it can only be a global from elsewhere (a star import, a test's
+        # `# type: ignore` snippet), so it denotes that global name. Parameters and locals
+        # of unknown type are bound (to None) and never get here.
+        return name
 
     def resolve(self, node: ast.expr) -> str | None:
         """Canonical dotted name of what an expression denotes (see facts/model.py)."""
@@ -188,10 +195,10 @@ class FactGatherer(ast.NodeVisitor):
             return self.annotation(sides[0]) if len(sides) == 1 else None
         if isinstance(node, ast.Subscript):
             outer = self.resolve(node.value)
-            if outer in ("typing.Optional", *_ANNOTATED):
+            if outer in ("typing.Optional", "Optional", *_ANNOTATED):
                 inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
                 return self.annotation(inner)
-            if outer == "typing.Union" and isinstance(node.slice, ast.Tuple):
+            if outer in ("typing.Union", "Union") and isinstance(node.slice, ast.Tuple):
                 members = [e for e in node.slice.elts if not (isinstance(e, ast.Constant) and e.value is None)]
                 return self.annotation(members[0]) if len(members) == 1 else None
             return outer  # `Mapped[X]`, `list[X]`: the container itself
@@ -270,6 +277,11 @@ class FactGatherer(ast.NodeVisitor):
                     self._class_attr_types.setdefault(f"{prefix}.{stmt.name}", {})
             elif isinstance(stmt, (ast.Import, ast.ImportFrom)) and frame.kind == "module":
                 self._bind_import(stmt, record=False)
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and frame.kind == "module":
+                # Module attributes assigned below a function that uses them.
+                for target in stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]:
+                    if isinstance(target, ast.Name):
+                        frame.bindings.setdefault(target.id, f"{prefix}.{target.id}")
             elif isinstance(stmt, (ast.If, ast.Try)) and frame.kind == "module":
                 nested = list(stmt.body) + list(getattr(stmt, "orelse", []))
                 for handler in getattr(stmt, "handlers", []):
@@ -362,6 +374,8 @@ class FactGatherer(ast.NodeVisitor):
             if index == 0 and class_qualname and not is_static and a in positional:
                 annotation = annotation or class_qualname  # `self` / `cls`
             frame.bindings[a.arg] = annotation
+            if annotation is not None:
+                frame.declared[a.arg] = annotation
             default = defaults.get(a.arg)
             metadata = self.arg(a.annotation) if isinstance(a.annotation, ast.Subscript) else OTHER
             params.append(ParamFact(a.arg, annotation, self.arg(default) if default is not None else None,
@@ -462,6 +476,8 @@ class FactGatherer(ast.NodeVisitor):
     def _bind_target(self, target: ast.expr, value_type: str | None) -> None:
         if isinstance(target, ast.Name):
             frame = self.stack[-1]
+            if value_type is None:
+                value_type = frame.declared.get(target.id)
             if value_type is None and frame.kind == "module":
                 # A module attribute of unknown type is still a name other modules can
                 # import and the project index can look up (`DbDep = Annotated[...]`).
@@ -494,6 +510,8 @@ class FactGatherer(ast.NodeVisitor):
         if node.value is not None:
             self.visit(node.value)
         annotation = self.annotation(node.annotation)
+        if annotation is not None and isinstance(node.target, ast.Name):
+            self.stack[-1].declared[node.target.id] = annotation
         if node.value is not None and annotation is None and isinstance(node.value, ast.Call):
             annotation = self.resolve(node.value)
         self._bind_target(node.target, annotation)

@@ -187,8 +187,11 @@ class AssignFact:
 class SuppressionFact:
     line: int
     codes: tuple[str, ...] | None  # None means every code
-    own_line: bool  # the comment stands alone on its line (applies to the next statement)
+    own_line: bool  # the comment stands alone on its line
     file_level: bool = False
+    # "noqa" applies to its own line only; "ignore" (`# deblock: ignore[...]`) alone on
+    # a line applies to the line below it.
+    kind: str = "noqa"
 
 
 @dataclass(frozen=True)

@@ -41,8 +41,10 @@ def scan(source: str) -> tuple[SuppressionFact, ...]:
         own_line = line.lstrip().startswith("#")
         codes_text = match.group("noqa_codes") or match.group("ignore_codes") or match.group("file_codes")
         codes = tuple(c.upper() for c in _SPLIT.split(codes_text.strip())) if codes_text else None
-        file_level = (match.group("ignore") or "").lower() == "noqa" and own_line
-        found.append(SuppressionFact(number, codes, own_line, file_level))
+        directive = (match.group("ignore") or "").lower()
+        file_level = directive == "noqa" and own_line
+        kind = "ignore" if directive == "ignore" else "noqa"
+        found.append(SuppressionFact(number, codes, own_line, file_level, kind))
     if any(s.file_level for s in found):
         comments = _comment_lines(source)
         if comments is not None:

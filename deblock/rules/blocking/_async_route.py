@@ -7,7 +7,7 @@ from weakref import WeakKeyDictionary
 
 from deblock.analyzer.facts.model import CallFact
 from deblock.analyzer.project import Project
-from deblock.knowledge import blocking_calls
+from deblock.knowledge import find_blocking
 from deblock.rules.blocking._matching import short_name
 
 # A route calling these (`asyncio.create_task`, `get_running_loop`) needs the loop: keep it async.
@@ -23,7 +23,7 @@ def blocking_via(call: CallFact, project: Project) -> str | None:
     if call.offloaded or call.callee is None:
         return None
     name = project.resolve(call.callee) or call.callee
-    if name in blocking_calls():
+    if find_blocking(name) is not None:
         return name
     target = project.callee(call.callee)
     if target is not None and not target.is_async and project.callgraph.blocking_chain(target.qualname):

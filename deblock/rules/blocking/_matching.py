@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from deblock.analyzer.facts.model import CallFact, ModuleFacts
 from deblock.analyzer.frameworks import LOOP
 from deblock.analyzer.project import Project
-from deblock.knowledge import BlockingCall, blocking_calls
+from deblock.knowledge import BlockingCall, find_blocking
 from deblock.model import Applicability, Finding, Fix
 
 if TYPE_CHECKING:
@@ -38,14 +38,13 @@ def on_event_loop(call: CallFact, project: Project) -> bool:
 
 
 def _loop_blocking_calls(facts: ModuleFacts, project: Project) -> dict[str, list[tuple[CallFact, BlockingCall]]]:
-    catalogue = blocking_calls()
     by_code: dict[str, list[tuple[CallFact, BlockingCall]]] = {}
     for call in facts.calls:
         # An awaited call is skipped: whatever it returns is awaitable, so it is not the
         # sync API the catalogue describes (flake8-async's rule for 2xx codes).
         if call.awaited or call.callee is None:
             continue
-        entry = catalogue.get(project.resolve(call.callee) or call.callee)
+        entry = find_blocking(project.resolve(call.callee) or call.callee)
         if entry is not None and on_event_loop(call, project):
             by_code.setdefault(entry.code, []).append((call, entry))
     return by_code

@@ -91,7 +91,8 @@ class CustomBlockingCall(Rule):
                 continue
             name = project.resolve(call.callee) or call.callee
             for pattern, suggestion in patterns:
-                if fnmatchcase(name, pattern) or fnmatchcase(call.callee, pattern):
+                # The resolved name, or the name as written (what flake8-async's ASYNC200 matches).
+                if any(fnmatchcase(candidate, pattern) for candidate in (name, call.callee, call.text)):
                     yield self.finding(facts, call.span, callee=name, function=short_name(call.function),
                                        suggestion=suggestion)
                     break
