@@ -7,23 +7,7 @@ from deblock.analyzer.project import Project
 from deblock.model import Applicability, Finding, FixAvailability
 from deblock.rules._base import Invalid, Rule
 from deblock.rules.blocking._matching import short_name
-
-# Awaits whose order is the point, or whose receiver cannot serve two calls at once:
-# sleeps and explicit batching (`await asyncio.gather(...)` per chunk), one database
-# connection or session (asyncpg raises "another operation is in progress"; an
-# AsyncSession is not safe across gather branches), ordered writes to one stream or
-# socket, queues and locks; Django's async ORM, which runs every query one at a time on
-# one thread anyway. Matched on the method name, as receivers are rarely typed.
-_SERIAL_PREFIXES = ("asyncio.", "anyio.", "trio.", "asyncpg.", "sqlalchemy.", "aiosqlite.", "databases.")
-_SERIAL_METHODS = frozenset({
-    "sleep", "send", "send_text", "send_bytes", "send_json", "sendall", "write", "writelines", "drain",
-    "put", "acquire", "wait", "execute", "executemany", "fetch", "fetchrow", "fetchval", "fetchone",
-    "fetchall", "scalar", "scalars", "commit", "flush", "refresh", "delete", "merge", "get_or_create",
-    "aget", "acreate", "aget_or_create", "aupdate_or_create", "abulk_create", "abulk_update", "acount",
-    "aexists", "afirst", "alast", "aupdate", "adelete", "asave", "arefresh_from_db", "aaggregate", "ain_bulk",
-})
-_SERIAL_RECEIVERS = frozenset({"db", "conn", "connection", "cursor", "cur", "tx", "transaction", "database"})
-
+from deblock.rules.blocking._serial import SERIAL_FUNCTIONS, SERIAL_METHODS, SERIAL_PREFIXES, SERIAL_RECEIVERS
 
 class SequentialAwaitInLoop(Rule):
     """
@@ -87,6 +71,8 @@ class SequentialAwaitInLoop(Rule):
     fix_availability = FixAvailability.SOMETIMES
     applicability = Applicability.UNSAFE
     valid = [
+        # An ASGI response goes out chunk by chunk, in order (seen in Django's asgi.py).
+        "async def respond(send, chunks):\n    for chunk in chunks:\n        await send({'body': chunk})\n",
         "async def main(urls):\n    for url in urls:\n        r = await fetch(url)\n        if r.ok:\n            break\n",
         "async def main(ids, db):\n    for i in ids:\n        await db.execute('delete from t where id = $1', i)\n",
         "import asyncio\n\nasync def main(delays):\n    for d in delays:\n        await asyncio.sleep(d)\n",
@@ -140,7 +126,9 @@ class SequentialAwaitInLoop(Rule):
         if not loop.args_use_target or loop.reads_carried:
             return False
         callee = project.resolve(loop.callee) or loop.callee or ""
-        if callee.startswith(_SERIAL_PREFIXES):
+        if callee.startswith(SERIAL_PREFIXES):
             return False
         receiver, _, method = loop.callee_text.rpartition(".")
-        return not receiver or (method not in _SERIAL_METHODS and receiver.rpartition(".")[2] not in _SERIAL_RECEIVERS)
+        if not receiver:
+            return method not in SERIAL_FUNCTIONS
+        return method not in SERIAL_METHODS and receiver.rpartition(".")[2] not in SERIAL_RECEIVERS
