@@ -66,6 +66,7 @@ def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFact
         classes=tuple(gatherer.classes),
         calls=tuple(gatherer.calls),
         iterations=tuple(gatherer.iterations),
+        attributes=tuple(gatherer.attributes),
         await_loops=tuple(gatherer.await_loops),
         assigns=tuple(gatherer.assigns),
         suppressions=scan(source),

@@ -24,6 +24,7 @@ from deblock.analyzer.facts.model import (
     ClassAssignFact,
     ClassFact,
     DecoratorFact,
+    AttributeFact,
     FunctionFact,
     ImportFact,
     IterationFact,
@@ -87,6 +88,8 @@ class FactGatherer(ast.NodeVisitor):
         self.classes: list[ClassFact] = []
         self.calls: list[CallFact] = []
         self.iterations: list[IterationFact] = []
+        self.attributes: list[AttributeFact] = []
+        self._callee_nodes: set[int] = set()
         self.await_loops: list[AwaitLoopFact] = []
         self._used_as: dict[int, str] = {}
         self.assigns: list[AssignFact] = []
@@ -494,7 +497,8 @@ class FactGatherer(ast.NodeVisitor):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self.visit(node.value)
-        value_type = self.resolve(node.value) if isinstance(node.value, ast.Call) else None
+        # `x = f()` and `x = await f()`: x holds what the call returns.
+        value_type = self.resolve(node.value) if isinstance(node.value, (ast.Call, ast.Await)) else None
         if isinstance(node.value, (ast.Name, ast.Attribute)):
             value_type = self.resolve(node.value)  # aliases: `get = requests.get`
         for target in node.targets:
@@ -553,6 +557,28 @@ class FactGatherer(ast.NodeVisitor):
             self.visit(stmt)
 
     visit_AsyncWith = visit_With  # type: ignore[assignment]
+
+    # ------------------------------------------------------------------ attributes
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if (
+            isinstance(node.value, ast.Name)
+            and isinstance(node.ctx, ast.Load)
+            and id(node) not in self._callee_nodes  # a method call is a CallFact already
+        ):
+            fn = self._function_frame()
+            if fn is not None and fn.kind == "function" and (fn.is_async or fn.loop_kinds):
+                self.attributes.append(
+                    AttributeFact(
+                        name=node.value.id,
+                        base=self.lookup(node.value.id),
+                        attr=node.attr,
+                        function=fn.qualname,
+                        in_async=fn.is_async,
+                        loop_depth=len(fn.loop_kinds),
+                        span=self.span(node),
+                    )
+                )
+        self.visit(node.value)
 
     # ------------------------------------------------------------------ result usage
     def _use(self, node: ast.AST | None, how: str) -> None:
@@ -736,6 +762,7 @@ class FactGatherer(ast.NodeVisitor):
                 used_as=self._used_as.get(id(node)),
             )
         )
+        self._callee_nodes.add(id(node.func))
         self.visit(node.func)
         for a in node.args:
             self.visit(a)

@@ -129,6 +129,20 @@ class CallFact:
 
 
 @dataclass(frozen=True)
+class AttributeFact:
+    """`name.attr` read (not called) in an async function or in a loop: what lazy ORM
+    attributes (`request.user`, `book.author`) and N+1 rules look at."""
+
+    name: str  # the base name as written (`book`)
+    base: str | None  # its resolved type or value (`app.models.Book`), None if unknown
+    attr: str
+    function: str
+    in_async: bool
+    loop_depth: int
+    span: Span
+
+
+@dataclass(frozen=True)
 class IterationFact:
     """A `for`/`async for` loop or a comprehension's first iterable."""
 
@@ -211,6 +225,7 @@ class ModuleFacts:
     classes: tuple[ClassFact, ...] = ()
     calls: tuple[CallFact, ...] = ()
     iterations: tuple[IterationFact, ...] = ()
+    attributes: tuple[AttributeFact, ...] = ()
     await_loops: tuple[AwaitLoopFact, ...] = ()
     assigns: tuple[AssignFact, ...] = ()
     suppressions: tuple[SuppressionFact, ...] = ()

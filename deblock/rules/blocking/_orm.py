@@ -14,6 +14,7 @@ from deblock.analyzer.project import Project
 from deblock.model import Span
 from deblock.orm_knowledge import Twin, django_orm, sqlalchemy_orm
 from deblock.rules.blocking._matching import on_event_loop
+from deblock.rules.blocking._orm_attributes import lazy_attributes
 
 # What a builtin does to a QuerySet it is given, and the async way to get the same.
 _BUILTINS = {
@@ -91,6 +92,24 @@ def django_hits(facts: ModuleFacts, project: Project) -> Iterator[Hit]:
     functions = {call.span: call.function for call in facts.calls}
     for hit in _django_hits(facts, project):
         yield hit if hit.function else replace(hit, function=functions.get(hit.span, facts.module))
+    yield from _attribute_hits(facts, project)
+
+
+def _attribute_hits(facts: ModuleFacts, project: Project) -> Iterator[Hit]:
+    for attr, kind, model in lazy_attributes(facts, project):
+        text = f"`{attr.name}.{attr.attr}`"
+        if kind == "request.user":
+            advice = "use `await request.auser()` (Django 5.0+)"
+            if _has(project, (5, 0)):
+                yield Hit(attr.span, text, advice, "attribute_to_awaited_call", (("method", "auser"),),
+                          "Replace with `await request.auser()`", attr.function)
+            else:
+                yield Hit(attr.span, text, advice, function=attr.function)
+            continue
+        label = (model or "").rpartition(".")[2]
+        advice = (f"the lazy `{label}.{attr.attr}` relation runs a query: load it with "
+                  f"`select_related(\"{attr.attr}\")` in the query that fetched `{attr.name}`")
+        yield Hit(attr.span, f"{text} (a relation)", advice, function=attr.function)
 
 
 def _django_hits(facts: ModuleFacts, project: Project) -> Iterator[Hit]:

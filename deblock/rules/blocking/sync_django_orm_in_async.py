@@ -67,9 +67,14 @@ class SyncDjangoOrmInAsync(Rule):
     suspension point where other tasks run and the task can be cancelled. Truth tests,
     indexing, `iterator()` and `transaction.atomic` are reported without a fix.
 
+    Lazy attributes count too: a forward ForeignKey/OneToOne relation read on a model
+    instance (`book.author`) unless the query used `select_related`, and `request.user`
+    in an async Django view (fixed to `await request.auser()` on Django 5.0+).
+
     ## Known limitations
-    Lazy relation access (`book.author`), `request.user` and QuerySets held in a
-    variable and then tested (`if qs:`) or indexed (`qs[0]`) are not detected yet.
+    QuerySets held in a variable and then tested (`if qs:`) or indexed (`qs[0]`) are
+    not detected yet; nor are reverse relations and many-to-many managers read as
+    attributes, or `select_related` applied to a QuerySet stored in a variable.
 
     ## References
     - [Asynchronous queries](https://docs.djangoproject.com/en/stable/topics/db/queries/#async-queries)
