@@ -61,21 +61,40 @@ def member(name: str) -> tuple[str, str]:
     return owner, attr
 
 
-def decorations(project: Project, last: Collection[str]) -> Iterator[Decorated]:
-    """Decorators whose name ends in one of `last` (checked before resolving, to stay cheap)."""
+def _decorators_by_last_name(project: Project) -> dict[str, list[tuple[ModuleFacts, FunctionFact, DecoratorFact]]]:
+    index: dict[str, list[tuple[ModuleFacts, FunctionFact, DecoratorFact]]] = {}
     for module in project:
         for fn in module.functions:
             for dec in fn.decorators:
-                if dec.name and member(dec.name)[1] in last:
-                    yield Decorated(module, fn, dec, project.resolve(dec.name) or dec.name)
+                if dec.name:
+                    index.setdefault(member(dec.name)[1], []).append((module, fn, dec))
+    return index
+
+
+def _calls_by_last_name(project: Project) -> dict[str, list[tuple[ModuleFacts, CallFact]]]:
+    index: dict[str, list[tuple[ModuleFacts, CallFact]]] = {}
+    for module in project:
+        for call in module.calls:
+            if call.callee:
+                index.setdefault(member(call.callee)[1], []).append((module, call))
+    return index
+
+
+def decorations(project: Project, last: Collection[str]) -> Iterator[Decorated]:
+    """Decorators whose name ends in one of `last` (an index built once per project, so the
+    many framework queries never rescan every decorator)."""
+    index = project.memo("frameworks-decorators-by-last-name", lambda: _decorators_by_last_name(project))
+    for name in sorted(set(last)):
+        for module, fn, dec in index.get(name, ()):
+            yield Decorated(module, fn, dec, project.resolve(dec.name) or dec.name)
 
 
 def calls(project: Project, last: Collection[str]) -> Iterator[Called]:
-    """Calls whose callee ends in one of `last`."""
-    for module in project:
-        for call in module.calls:
-            if call.callee and member(call.callee)[1] in last:
-                yield Called(module, call, project.resolve(call.callee) or call.callee)
+    """Calls whose callee ends in one of `last` (indexed once per project)."""
+    index = project.memo("frameworks-calls-by-last-name", lambda: _calls_by_last_name(project))
+    for name in sorted(set(last)):
+        for module, call in index.get(name, ()):
+            yield Called(module, call, project.resolve(call.callee) or call.callee)
 
 
 def framework_bases(project: Project, qualname: str) -> set[str]:
@@ -86,14 +105,18 @@ def framework_bases(project: Project, qualname: str) -> set[str]:
     """
     if qualname not in project.classes:
         return {qualname}
-    out: set[str] = set()
-    for owner in project.mro(qualname):
-        cls = project.classes.get(owner)
-        for base in cls.bases if cls else ():
-            resolved = project.resolve(base) or base
-            if resolved not in project.classes:
-                out.add(resolved)
-    return out
+
+    def compute() -> frozenset[str]:
+        out: set[str] = set()
+        for owner in project.mro(qualname):
+            cls = project.classes.get(owner)
+            for base in cls.bases if cls else ():
+                resolved = project.resolve(base) or base
+                if resolved not in project.classes:
+                    out.add(resolved)
+        return frozenset(out)
+
+    return set(project.memo(("framework-bases", qualname), compute))
 
 
 def derives_from(project: Project, qualname: str, prefixes: Iterable[str]) -> bool:

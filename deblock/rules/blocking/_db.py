@@ -23,7 +23,7 @@ from deblock.analyzer.facts.model import CallFact, ModuleFacts
 from deblock.analyzer.project import Project
 from deblock.knowledge import BlockingCall, blocking_calls
 from deblock.model import Applicability
-from deblock.rules.blocking._matching import on_event_loop
+from deblock.rules.blocking._matching import loop_calls
 
 CODE = "DBK109"
 _REDIS_TYPES = ("redis.Redis", "redis.StrictRedis", "redis.client.Redis", "redis.client.StrictRedis",
@@ -100,8 +100,8 @@ def type_wide(name: str) -> BlockingCall | None:
 def driver_calls(facts: ModuleFacts, project: Project) -> Iterator[tuple[CallFact, BlockingCall, str]]:
     """(call, catalogue or type-wide row, async twin) for each sync driver call on the loop."""
     catalogue = blocking_calls()
-    for call in facts.calls:
-        if call.awaited or call.callee is None or not on_event_loop(call, project):
+    for call in loop_calls(facts, project):
+        if call.awaited or call.callee is None:
             continue
         resolved = project.resolve(call.callee) or call.callee
         name = normalise(resolved)

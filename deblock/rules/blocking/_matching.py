@@ -37,15 +37,28 @@ def on_event_loop(call: CallFact, project: Project) -> bool:
     return call.function in project.memo("sync-functions-on-loop", lambda: _sync_functions_on_loop(project))
 
 
+def loop_calls(facts: ModuleFacts, project: Project) -> tuple[CallFact, ...]:
+    """The module's calls that run on the event loop, computed once per module: most code
+    is not async, so the DBK1xx rules iterate this short list instead of every call."""
+    def compute() -> tuple[CallFact, ...]:
+        on_loop = project.memo("sync-functions-on-loop", lambda: _sync_functions_on_loop(project))
+        return tuple(
+            call for call in facts.calls
+            if not call.offloaded and (call.in_async or call.function in on_loop)
+        )
+
+    return project.memo(("loop-calls", facts.path), compute)
+
+
 def _loop_blocking_calls(facts: ModuleFacts, project: Project) -> dict[str, list[tuple[CallFact, BlockingCall]]]:
     by_code: dict[str, list[tuple[CallFact, BlockingCall]]] = {}
-    for call in facts.calls:
+    for call in loop_calls(facts, project):
         # An awaited call is skipped: whatever it returns is awaitable, so it is not the
         # sync API the catalogue describes (flake8-async's rule for 2xx codes).
         if call.awaited or call.callee is None:
             continue
         entry = find_blocking(project.resolve(call.callee) or call.callee)
-        if entry is not None and on_event_loop(call, project):
+        if entry is not None:
             by_code.setdefault(entry.code, []).append((call, entry))
     return by_code
 

@@ -13,7 +13,7 @@ from deblock.analyzer.facts.model import ArgFact, CallFact, ModuleFacts
 from deblock.analyzer.project import Project
 from deblock.model import Span
 from deblock.orm_knowledge import Twin, django_orm, sqlalchemy_orm
-from deblock.rules.blocking._matching import on_event_loop
+from deblock.rules.blocking._matching import loop_calls
 from deblock.rules.blocking._orm_attributes import lazy_attributes
 
 # What a builtin does to a QuerySet it is given, and the async way to get the same.
@@ -120,8 +120,8 @@ def _django_hits(facts: ModuleFacts, project: Project) -> Iterator[Hit]:
             if entry is not None:
                 yield Hit(decorator.span or fn.span, f"`@{decorator.name.rpartition('.')[2]}`", entry.advice,
                           function=fn.qualname)
-    for call in facts.calls:
-        if call.awaited or call.callee is None or not on_event_loop(call, project):
+    for call in loop_calls(facts, project):
+        if call.awaited or call.callee is None:
             continue
         resolved = project.resolve(call.callee) or call.callee
         entry = orm.sync_only.get(resolved)
@@ -182,8 +182,8 @@ def sqlalchemy_hits(facts: ModuleFacts, project: Project) -> Iterator[Hit]:
 
 def _sqlalchemy_hits(facts: ModuleFacts, project: Project) -> Iterator[Hit]:
     sa = sqlalchemy_orm()
-    for call in facts.calls:
-        if call.awaited or call.callee is None or not on_event_loop(call, project):
+    for call in loop_calls(facts, project):
+        if call.awaited or call.callee is None:
             continue
         resolved = project.resolve(call.callee) or call.callee
         if resolved.startswith("sqlalchemy.ext.asyncio."):

@@ -9,7 +9,7 @@ from deblock.rules._base import Invalid, Rule
 from deblock.rules.blocking._matching import (
     blocking_calls_on_loop,
     fix_for,
-    on_event_loop,
+    loop_calls,
     short_name,
 )
 from deblock.rules.blocking._primitives import WITH_TYPES, does_not_block, twin
@@ -113,7 +113,7 @@ class BlockingSyncPrimitiveInAsync(Rule):
             if not does_not_block(call, short_name(entry.match)):
                 yield self.finding(facts, call.span, fix=fix_for(self, call, entry, library),
                                    callee=entry.match, function=short_name(call.function), twin=twin(entry.match))
-        for call in facts.calls:
+        for call in loop_calls(facts, project):
             name = project.resolve(call.callee) if call.callee else None
-            if call.used_as == "with" and name in WITH_TYPES and on_event_loop(call, project):
+            if call.used_as == "with" and name in WITH_TYPES:
                 yield self.finding(facts, call.span, callee=name, function=short_name(call.function), twin=twin(name))

@@ -7,7 +7,7 @@ from deblock.analyzer.facts.model import ModuleFacts
 from deblock.analyzer.project import Project
 from deblock.model import Finding
 from deblock.rules._base import Invalid, Rule, Valid
-from deblock.rules.blocking._matching import on_event_loop, short_name
+from deblock.rules.blocking._matching import loop_calls, short_name
 
 _CONFIG = {"blocking-calls": {"mylib.fetch": "use `await mylib.afetch()`"}}
 
@@ -86,8 +86,8 @@ class CustomBlockingCall(Rule):
         patterns = self.settings.blocking_calls
         if not patterns:
             return
-        for call in facts.calls:
-            if call.awaited or call.callee is None or not on_event_loop(call, project):
+        for call in loop_calls(facts, project):
+            if call.awaited or call.callee is None:
                 continue
             name = project.resolve(call.callee) or call.callee
             for pattern, suggestion in patterns:

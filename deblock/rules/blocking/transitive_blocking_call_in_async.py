@@ -6,7 +6,7 @@ from deblock.analyzer.facts.model import ModuleFacts
 from deblock.analyzer.project import Project
 from deblock.model import Finding
 from deblock.rules._base import Invalid, Rule
-from deblock.rules.blocking._matching import on_event_loop, short_name
+from deblock.rules.blocking._matching import loop_calls, short_name
 
 
 class TransitiveBlockingCallInAsync(Rule):
@@ -99,9 +99,7 @@ class TransitiveBlockingCallInAsync(Rule):
 
     def check(self, facts: ModuleFacts, project: Project) -> Iterator[Finding]:
         graph = project.callgraph
-        for call in facts.calls:
-            if not on_event_loop(call, project):
-                continue
+        for call in loop_calls(facts, project):
             target = project.callee(call.callee)
             if target is None:
                 continue
