@@ -112,3 +112,31 @@ def dependency_files(root: Path) -> list[Path]:
 def django_version(root: Path) -> Version | None:
     """The Django version the project at `root` pins or requires at least, or None."""
     return _from_lock(root) or _from_pyproject(root) or _from_requirements(root)
+
+
+_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def direct_dependencies(root: Path) -> frozenset[str]:
+    """Normalised names of the packages the project requires directly: `[project]
+    dependencies` and optional dependencies, `[tool.poetry.dependencies]`, and
+    `requirements*.txt` lines (lock files list transitive packages too, so not those)."""
+    names: set[str] = set()
+    data = _toml(root / "pyproject.toml")
+    project = data.get("project", {})
+    requirements = list(project.get("dependencies", []) or [])
+    for extra in (project.get("optional-dependencies", {}) or {}).values():
+        requirements += list(extra or [])
+    files = sorted(root.glob("requirements*.txt")) + sorted(root.glob("requirements/*.txt"))
+    for path in files:
+        requirements += (_read(path) or "").splitlines()
+    for requirement in requirements:
+        match = _NAME.match(requirement) if isinstance(requirement, str) else None
+        if match and not requirement.lstrip().startswith("-"):
+            names.add(_normalise(match.group(1)))
+    names.update(_normalise(n) for n in data.get("tool", {}).get("poetry", {}).get("dependencies", {}) or {})
+    return frozenset(names)

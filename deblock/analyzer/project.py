@@ -200,6 +200,13 @@ class Project:
 
         return self.settings.target_django or django_version(self.settings.root)
 
+    @cached_property
+    def direct_dependencies(self) -> frozenset[str]:
+        """Normalised names of the packages the dependency files require directly."""
+        from deblock.analyzer.dependencies import direct_dependencies
+
+        return direct_dependencies(self.settings.root)
+
     def async_library(self, module: ModuleFacts) -> str:
         """The async library advice should use: config, else what the module imports, else asyncio."""
         if self.settings.async_library:

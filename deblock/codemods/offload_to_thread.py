@@ -32,33 +32,37 @@ class OffloadToThread(SpanCodemod):
         fix = self.fix_for(original_node, original_node.func)
         if fix is None:
             return updated_node
-        library = fix.arg("library", "asyncio")
-        func = updated_node.func
-        if library == "asgiref":
-            AddImportsVisitor.add_needed_import(self.context, "asgiref.sync", "sync_to_async")
-            call = updated_node.with_changes(
-                func=cst.Call(func=cst.Name("sync_to_async"), args=[cst.Arg(func)]), lpar=(), rpar=()
-            )
+        return offload_call(self, original_node, updated_node, fix.arg("library", "asyncio"))
+
+
+def offload_call(codemod: SpanCodemod, original_node: cst.Call, updated_node: cst.Call, library: str) -> cst.BaseExpression:
+    """The awaited worker-thread form of one call (shared with codemods that fall back to it)."""
+    func = updated_node.func
+    if library == "asgiref":
+        AddImportsVisitor.add_needed_import(codemod.context, "asgiref.sync", "sync_to_async")
+        call = updated_node.with_changes(
+            func=cst.Call(func=cst.Name("sync_to_async"), args=[cst.Arg(func)]), lpar=(), rpar=()
+        )
+    else:
+        module, _, runner = _RUNNERS.get(library, _RUNNERS["asyncio"])
+        AddImportsVisitor.add_needed_import(codemod.context, module)
+        positional = [a for a in updated_node.args if not a.keyword]
+        keywords = [a for a in updated_node.args if a.keyword]
+        if keywords and library != "asyncio":
+            AddImportsVisitor.add_needed_import(codemod.context, "functools")
+            target = cst.Call(func=cst.parse_expression("functools.partial"), args=[cst.Arg(func), *keywords])
+            args = [cst.Arg(target), *positional]
         else:
-            module, _, runner = _RUNNERS.get(library, _RUNNERS["asyncio"])
-            AddImportsVisitor.add_needed_import(self.context, module)
-            positional = [a for a in updated_node.args if not a.keyword]
-            keywords = [a for a in updated_node.args if a.keyword]
-            if keywords and library != "asyncio":
-                AddImportsVisitor.add_needed_import(self.context, "functools")
-                target = cst.Call(func=cst.parse_expression("functools.partial"), args=[cst.Arg(func), *keywords])
-                args = [cst.Arg(target), *positional]
-            else:
-                args = [cst.Arg(func), *updated_node.args]
-            # Keep the original call's layout: comments after `(` and on argument lines.
-            call = cst.Call(
-                func=cst.parse_expression(runner), args=_with_commas(args, updated_node.args[-1:]),
-                whitespace_before_args=updated_node.whitespace_before_args,
-            )
-        awaited: cst.BaseExpression = cst.Await(expression=call)
-        if updated_node.lpar or needs_parentheses_as_primary(self.parent(original_node), original_node):
-            awaited = awaited.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-        return awaited
+            args = [cst.Arg(func), *updated_node.args]
+        # Keep the original call's layout: comments after `(` and on argument lines.
+        call = cst.Call(
+            func=cst.parse_expression(runner), args=_with_commas(args, updated_node.args[-1:]),
+            whitespace_before_args=updated_node.whitespace_before_args,
+        )
+    awaited: cst.BaseExpression = cst.Await(expression=call)
+    if updated_node.lpar or needs_parentheses_as_primary(codemod.parent(original_node), original_node):
+        awaited = awaited.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return awaited
 
 
 def _with_commas(args: list[cst.Arg], original_last: Sequence[cst.Arg]) -> list[cst.Arg]:

@@ -69,3 +69,28 @@ def test_dependency_files_lists_what_is_read(tmp_path: Path) -> None:
     (tmp_path / "requirements-dev.txt").write_text("Django==5.0\n")
     (tmp_path / "pyproject.toml").write_text("[project]\n")
     assert [p.name for p in dependency_files(tmp_path)] == ["pyproject.toml", "requirements-dev.txt"]
+
+
+def test_direct_dependencies(tmp_path: Path) -> None:
+    from deblock.analyzer.dependencies import direct_dependencies
+
+    (tmp_path / "requirements.txt").write_text("# deps\n-r base.txt\naiofiles>=23 ; python_version>'3.8'\nDjango_Extensions\n")
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\ndependencies = ["anyio[trio]>=4"]\n[project.optional-dependencies]\ndev = ["pytest"]\n'
+        '[tool.poetry.dependencies]\npython = "^3.11"\nhttpx = "*"\n'
+    )
+    (tmp_path / "uv.lock").write_text('[[package]]\nname = "sniffio"\nversion = "1.3"\n')
+    assert direct_dependencies(tmp_path) == {"aiofiles", "django-extensions", "anyio", "pytest", "python", "httpx"}
+    assert direct_dependencies(tmp_path / "missing") == frozenset()
+
+
+def test_file_io_fix_follows_the_dependency_files(tmp_path: Path) -> None:
+    from deblock.engine import check
+
+    (tmp_path / "app.py").write_text("async def load(path):\n    with open(path) as f:\n        return f.read()\n")
+    settings = Settings().replace(root=tmp_path, select=("DBK104",), cache_dir=None)
+    fixes = {f.fix.codemod for f in check([tmp_path], settings, use_cache=False).findings if f.fix}
+    assert fixes == {"offload_to_thread"}
+    (tmp_path / "requirements.txt").write_text("aiofiles\n")
+    opened = [f.fix for f in check([tmp_path], settings, use_cache=False).findings if f.fix and f.span.line == 2]
+    assert [(fix.codemod, fix.arg("library")) for fix in opened] == [("open_to_async_file", "aiofiles")]

@@ -6,6 +6,7 @@ from deblock.analyzer.facts.model import ModuleFacts
 from deblock.analyzer.project import Project
 from deblock.model import Applicability, Finding, FixAvailability
 from deblock.rules._base import Invalid, Rule
+from deblock.rules.blocking._file_io import with_async_files
 from deblock.rules.blocking._matching import family_findings
 
 
@@ -52,7 +53,11 @@ class BlockingFileIoInAsync(Rule):
     (`with await asyncio.to_thread(open, path) as f:`, `await asyncio.to_thread(f.read)`;
     `anyio`/`trio` `to_thread.run_sync` per the module's library). It is unsafe: other
     tasks run between the open and the reads, and a file object is now used from
-    several threads. No `aiofiles`/`anyio.open_file` rewrite is offered yet.
+    several threads. When the module imports `anyio` or `aiofiles`, or the project's
+    dependency files require one of them directly (`aiofiles` on asyncio only),
+    `with open(...) as f:` whose body uses `f` only through method calls becomes
+    `async with await anyio.open_file(...) as f:` / `async with aiofiles.open(...) as f:`
+    with each `f.read()`/`f.write()` awaited; other shapes keep the worker thread.
 
     ## Known limitations
     The result type of `open()` is taken as `io.TextIOWrapper` whatever the mode, so a
@@ -77,6 +82,16 @@ class BlockingFileIoInAsync(Rule):
     ]
     invalid = [
         Invalid(
+            "import anyio\n\nasync def load(path):\n    with open(path) as f:\n        return f.read().strip()\n",
+            fixed="import anyio\n\nasync def load(path):\n    async with await anyio.open_file(path) as f:\n"
+            "        return (await f.read()).strip()\n",
+        ),
+        Invalid(
+            "import aiofiles\n\nasync def save(path, data):\n    with open(path, 'wb') as f:\n        f.write(data)\n",
+            fixed="import aiofiles\n\nasync def save(path, data):\n    async with aiofiles.open(path, 'wb') as f:\n"
+            "        await f.write(data)\n",
+        ),
+        Invalid(
             "async def load(path):\n    with open(path) as f:\n        return f.read()\n",
             fixed="import asyncio\n\nasync def load(path):\n    with await asyncio.to_thread(open, path) as f:\n"
             "        return await asyncio.to_thread(f.read)\n",
@@ -97,4 +112,4 @@ class BlockingFileIoInAsync(Rule):
     ]
 
     def check(self, facts: ModuleFacts, project: Project) -> Iterator[Finding]:
-        yield from family_findings(self, facts, project)
+        yield from with_async_files(self, family_findings(self, facts, project), facts, project)

@@ -6,6 +6,7 @@ from deblock.analyzer.facts.model import ModuleFacts
 from deblock.analyzer.project import Project
 from deblock.model import Applicability, Finding, FixAvailability
 from deblock.rules._base import Invalid, Rule
+from deblock.rules.blocking._http import with_httpx_fixes
 from deblock.rules.blocking._matching import family_findings
 
 
@@ -50,11 +51,18 @@ class BlockingHttpCallInAsync(Rule):
     `aiohttp.ClientSession` is the other common choice.
 
     ## Fix safety
-    The fix keeps the sync client and runs the call in a worker thread
-    (`await asyncio.to_thread(requests.get, url, timeout=5)`; `anyio`/`trio`
-    `to_thread.run_sync` per the module's library). It is unsafe: the call now runs
-    concurrently with other tasks, and a `requests.Session` shared between threads is
-    not guaranteed thread-safe. No `requests` to `httpx` rewrite is offered yet.
+    Under asyncio or anyio, a `requests.<verb>()` call that is a whole statement
+    (`r = ...`, `return ...`, or alone) is moved to
+    `async with httpx.AsyncClient() as client: r = await client.get(...)`, with
+    `follow_redirects=True` and `timeout=None` added to keep requests' behaviour,
+    `data=` str/bytes passed as `content=` (a value of unknown type stays `data=`: the
+    fix title says so) and `verify=`/`cert=`/`proxies=` moved to the client. Everything
+    else (the call inside an expression, `Session` methods, `urllib`, `stream=`,
+    `files=`, `**kwargs`, trio) keeps the sync client and runs the call in a worker
+    thread (`await asyncio.to_thread(requests.get, url, timeout=5)`; `anyio`/`trio`
+    `to_thread.run_sync`). Both are unsafe: httpx still differs (above), and a thread
+    runs the call concurrently with other tasks (a shared `requests.Session` is not
+    guaranteed thread-safe).
 
     ## Known limitations
     A client reached through an attribute of unknown type (`self.http.get()` without an
@@ -84,9 +92,15 @@ class BlockingHttpCallInAsync(Rule):
     invalid = [
         Invalid(
             "import requests\n\nasync def fetch(url):\n    return requests.get(url, timeout=5)\n",
-            fixed="import requests\nimport asyncio\n\nasync def fetch(url):\n    return await asyncio.to_thread(requests.get, url, timeout=5)\n",
+            fixed="import httpx\n\nasync def fetch(url):\n    async with httpx.AsyncClient() as client:\n"
+            "        return await client.get(url, timeout=5, follow_redirects=True)\n",
             line=4,
             message="Blocking HTTP call `requests.get()` in async function `fetch`; use `httpx.AsyncClient`",
+        ),
+        Invalid(
+            "import requests\n\nasync def fetch(url):\n    return requests.get(url).json()\n",
+            fixed="import requests\nimport asyncio\n\nasync def fetch(url):\n"
+            "    return (await asyncio.to_thread(requests.get, url)).json()\n",
         ),
         Invalid(
             "import requests as r\n\nasync def push(url, data):\n    s = r.session()\n    s.post(url, json=data)\n",
@@ -107,4 +121,4 @@ class BlockingHttpCallInAsync(Rule):
     ]
 
     def check(self, facts: ModuleFacts, project: Project) -> Iterator[Finding]:
-        yield from family_findings(self, facts, project)
+        yield from with_httpx_fixes(self, facts, project, family_findings(self, facts, project))

@@ -7,6 +7,7 @@ from deblock.analyzer.project import Project
 from deblock.model import Applicability, Finding, FixAvailability
 from deblock.rules._base import Invalid, Rule
 from deblock.rules.blocking._matching import family_findings
+from deblock.rules.blocking._subprocess import with_asyncio_swaps
 
 
 class BlockingSubprocessInAsync(Rule):
@@ -45,9 +46,16 @@ class BlockingSubprocessInAsync(Rule):
     checks the return code by default, unlike `subprocess.run`.
 
     ## Fix safety
-    The fix keeps the call and runs it in a worker thread
-    (`await asyncio.to_thread(subprocess.run, args, check=True)`; `anyio`/`trio`
-    `to_thread.run_sync` per the module's library). It is unsafe: other tasks run
+    On asyncio, `[r =] subprocess.run([...], ...)`, `subprocess.check_call([...])` and
+    `[out =] subprocess.check_output([...])` statements whose command is a list/tuple
+    literal become `proc = await asyncio.create_subprocess_exec(...)` and
+    `stdout, stderr = await proc.communicate(input)`, then decode for `text=True`, raise
+    `subprocess.CalledProcessError` for `check=True`/`check_*` and rebuild the result
+    (`subprocess.CompletedProcess`, the output); `shell=True` with a string literal uses
+    `create_subprocess_shell`. Other shapes (`timeout=`, other keywords, computed
+    commands, nested calls), anyio/trio modules and other calls keep the call and run
+    it in a worker thread (`await asyncio.to_thread(subprocess.run, args, check=True)`; `anyio`/`trio`
+    `to_thread.run_sync` per the module's library). Both are unsafe: other tasks run
     meanwhile, and cancelling the awaiting task does not stop the child process.
 
     ## Known limitations
@@ -76,8 +84,16 @@ class BlockingSubprocessInAsync(Rule):
     ]
     invalid = [
         Invalid(
+            "import anyio, subprocess\n\nasync def build():\n    subprocess.run(['make'], check=True)\n",
+            fixed="import anyio, subprocess\nimport functools\n\nasync def build():\n"
+            "    await anyio.to_thread.run_sync(functools.partial(subprocess.run, check=True), ['make'])\n",
+        ),
+        Invalid(
             "import subprocess\n\nasync def build():\n    subprocess.run(['make'], check=True)\n",
-            fixed="import subprocess\nimport asyncio\n\nasync def build():\n    await asyncio.to_thread(subprocess.run, ['make'], check=True)\n",
+            fixed="import subprocess\nimport asyncio\n\nasync def build():\n"
+            "    proc = await asyncio.create_subprocess_exec('make')\n    stdout, stderr = await proc.communicate()\n"
+            "    if proc.returncode:\n"
+            "        raise subprocess.CalledProcessError(proc.returncode, ['make'], stdout, stderr)\n",
             line=4,
             message="Blocking subprocess call `subprocess.run()` in async function `build`; the async API is `asyncio.create_subprocess_exec`",
         ),
@@ -99,4 +115,4 @@ class BlockingSubprocessInAsync(Rule):
     ]
 
     def check(self, facts: ModuleFacts, project: Project) -> Iterator[Finding]:
-        yield from family_findings(self, facts, project)
+        yield from with_asyncio_swaps(self, family_findings(self, facts, project), facts, project)
