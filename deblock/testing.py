@@ -7,6 +7,7 @@ start each file, and the first file is the one findings, `line=` and `fixed=` re
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -15,10 +16,10 @@ from typing import Any
 from deblock.analyzer.discovery import PYTHON_SUFFIXES
 from deblock.analyzer.parse import extract
 from deblock.analyzer.project import Project
-from deblock.codemods.apply import FixOutcome, fix_source
+from deblock.codemods.apply import FixOutcome, fix_source, run_codemods
 from deblock.config import Settings, apply_table
 from deblock.engine import run_rules, selected_rules
-from deblock.model import Finding
+from deblock.model import Finding, Fix, Span
 
 FILE_MARKER = "# file: "
 
@@ -71,3 +72,22 @@ def fix_example(source: str, settings: Settings) -> FixOutcome:
         return run_example(rebuilt, settings)
 
     return fix_source(first.source, run_example(source, settings), recheck, unsafe=True, filename=first.path)
+
+
+def apply_fix(source: str, fix: Fix) -> str:
+    """Run one fix's codemod on `source`; the fix must find its node and the result must parse."""
+    fixed, located = run_codemods(source, [fix])
+    if located != [fix]:
+        raise AssertionError(f"codemod {fix.codemod} did not find its node at {fix.span}")
+    ast.parse(fixed)
+    return fixed
+
+
+def call_span(source: str, callee_text: str) -> Span:
+    """The span of the first call whose callee is written `callee_text` (or starts with it + ".")."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            text = ast.unparse(node.func)
+            if text == callee_text or text.startswith(callee_text + "."):
+                return Span(node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0)
+    raise AssertionError(f"no call to {callee_text} in the source")

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import ast
-
 import pytest
 
 from deblock.codemods.apply import run_codemods
 from deblock.model import Applicability, Fix, Span
+from deblock.testing import apply_fix
 
 
 def gather(source: str, span: Span) -> str:
-    fix = Fix("loop_to_gather", span, "gather", Applicability.UNSAFE)
-    fixed, located = run_codemods(source, [fix])
-    assert located == [fix]
-    ast.parse(fixed)
-    return fixed
+    return apply_fix(source, Fix("loop_to_gather", span, "gather", Applicability.UNSAFE))
 
 
 CASES = [

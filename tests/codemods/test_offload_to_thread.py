@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import ast
-
 import pytest
 
-from deblock.codemods.apply import run_codemods
 from deblock.model import Applicability, Fix, Span
+from deblock.testing import apply_fix
 
 
 def offload(source: str, span: Span, library: str) -> str:
-    fix = Fix("offload_to_thread", span, "offload", Applicability.UNSAFE, (("library", library),))
-    fixed, located = run_codemods(source, [fix])
-    assert located == [fix]
-    ast.parse(fixed)
-    return fixed
+    return apply_fix(source, Fix("offload_to_thread", span, "offload", Applicability.UNSAFE, (("library", library),)))
 
 
 CASES = [

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import ast
-
 import pytest
 
-from deblock.codemods.apply import run_codemods
-from deblock.model import Applicability, Fix, Span
+from deblock.model import Applicability, Fix
+from deblock.testing import apply_fix, call_span
 
 
 def rewrite(body: str, library: str, fallback: str = "asyncio", head: str = "") -> str:
     source = head + "async def f(path, data):\n" + body
-    module = ast.parse(source)
-    call = next(n for n in ast.walk(module) if isinstance(n, ast.Call) and ast.unparse(n.func) == "open")
-    span = Span(call.lineno, call.col_offset, call.end_lineno or 0, call.end_col_offset or 0)
-    fix = Fix("open_to_async_file", span, "async file", Applicability.UNSAFE, (("fallback", fallback), ("library", library)))
-    fixed, located = run_codemods(source, [fix])
-    assert located == [fix]
-    ast.parse(fixed)
-    return fixed
+    fix = Fix("open_to_async_file", call_span(source, "open"), "async file", Applicability.UNSAFE,
+              (("fallback", fallback), ("library", library)))
+    return apply_fix(source, fix)
 
 
 CASES = [

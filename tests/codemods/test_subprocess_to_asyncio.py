@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import ast
-
 import pytest
 
 from deblock.codemods.apply import run_codemods
 from deblock.model import Applicability, Fix, Span
+from deblock.testing import apply_fix, call_span
 
 HEAD = "import subprocess\n\nasync def f(src, data):\n"
 NEW_HEAD = "import subprocess\nimport asyncio\n\nasync def f(src, data):\n"
@@ -16,14 +15,9 @@ DECODE = '.decode(locale.getpreferredencoding(False)).replace("\\r\\n", "\\n").r
 
 def swap(line: str, callee: str) -> str:
     source = HEAD + "    " + line + "\n"
-    module = ast.parse(source)
-    call = next(n for n in ast.walk(module) if isinstance(n, ast.Call) and ast.unparse(n.func).startswith("subprocess."))
-    span = Span(call.lineno, call.col_offset, call.end_lineno or 0, call.end_col_offset or 0)
-    fix = Fix("subprocess_to_asyncio", span, "swap", Applicability.UNSAFE, (("callee", f"subprocess.{callee}"),))
-    fixed, located = run_codemods(source, [fix])
-    assert located == [fix]
-    ast.parse(fixed)
-    return fixed
+    fix = Fix("subprocess_to_asyncio", call_span(source, "subprocess"), "swap", Applicability.UNSAFE,
+              (("callee", f"subprocess.{callee}"),))
+    return apply_fix(source, fix)
 
 
 CASES = [
