@@ -39,6 +39,7 @@ from deblock.analyzer.facts.resolve import (
 )
 from deblock.model import Span
 
+_FILE_WRAPPERS = frozenset({"trio.wrap_file", "anyio.wrap_file"})
 _ANNOTATED = ("typing.Annotated", "typing_extensions.Annotated")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _ARG_DEPTH = 2  # nesting kept for call arguments (`path("x", View.as_view())`)
@@ -739,6 +740,8 @@ class FactGatherer(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         callee = self.resolve(node.func)
         text = self.text(node.func)
+        if callee in _FILE_WRAPPERS and node.args:
+            self._use(node.args[0], "wrapped")  # `trio.wrap_file(open(p))`: the idiomatic async file
         index = offload_index(callee, text)
         if index is not None and len(node.args) > index:
             self._mark_offloaded(node.args[index])

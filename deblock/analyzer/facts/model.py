@@ -124,7 +124,8 @@ class CallFact:
     has_star_args: bool = False
     # How the result is consumed right where it is made: "iter" (the iterable of a
     # for/async for/comprehension), "test" (if/while/assert/ternary/not/and/or
-    # condition), "subscript" (`f()[0]`), "with" (a context manager), or None.
+    # condition), "subscript" (`f()[0]`), "with" (a context manager), "wrapped" (the
+    # file handed to `trio.wrap_file`/`anyio.wrap_file`), or None.
     used_as: str | None = None
 
 

@@ -55,7 +55,7 @@ def _loop_blocking_calls(facts: ModuleFacts, project: Project) -> dict[str, list
     for call in loop_calls(facts, project):
         # An awaited call is skipped: whatever it returns is awaitable, so it is not the
         # sync API the catalogue describes (flake8-async's rule for 2xx codes).
-        if call.awaited or call.callee is None:
+        if call.awaited or call.callee is None or call.used_as == "wrapped":
             continue
         entry = find_blocking(project.resolve(call.callee) or call.callee)
         if entry is not None:
