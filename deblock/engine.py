@@ -121,7 +121,11 @@ def _extract_batch(batch: list[tuple[bytes, str, str, bool, str]], cache_dir: st
     out = []
     with paused_gc():
         for data, relpath, module, is_package, key in batch:
-            facts = extract(data, relpath, module, is_package)
+            try:
+                facts = extract(data, relpath, module, is_package)
+            except Exception as exc:  # a gatherer bug must not end the run: report the file, go on
+                facts = ModuleFacts(relpath, module, is_package, key,
+                                    internal_error=f"analysis failed: {type(exc).__name__}: {exc}")
             if cache is not None:
                 cache.put(key, facts)
             out.append(facts)
@@ -200,6 +204,9 @@ def run_rules(project: Project, rules: Sequence[Rule], modules: Iterable[ModuleF
     settings = project.settings
     findings: list[Finding] = []
     for facts in modules if modules is not None else project:
+        if facts.internal_error is not None:
+            findings.append(internal_error(facts.path, facts.internal_error))
+            continue
         for rule in rules:
             try:
                 produced = list(rule.check(facts, project))

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 import io
 import tokenize
 import warnings
@@ -13,6 +16,22 @@ from deblock.analyzer.facts.gather import FactGatherer
 from deblock.analyzer.facts.model import ModuleFacts, SyntaxErrorFact
 from deblock.analyzer.facts.suppressions import scan
 from deblock.model import Span
+
+
+# The visitor recurses about twice per nesting level, so files that `ast.parse` accepts
+# (long `a + b + ...` chains nest hundreds deep) need more than Python's default 1000.
+# Python 3.11 runs Python-to-Python calls without growing the C stack, so this is safe.
+_VISITOR_RECURSION_LIMIT = 20_000
+
+
+@contextmanager
+def _recursion_limit(limit: int) -> Iterator[None]:
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 def content_hash(data: bytes) -> str:
@@ -46,6 +65,13 @@ def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFact
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes belongs to other linters
             tree = ast.parse(source, filename=path)
+    except RecursionError:
+        # CPython cannot compile it either ("maximum recursion depth exceeded during ast
+        # construction"): to the user it is a file Python refuses.
+        return ModuleFacts(path, module, is_package, digest,
+                           suppressions=scan(source),
+                           syntax_error=SyntaxErrorFact("too deeply nested to parse", Span(1, 0, 1, 1)),
+                           line_count=source.count("\n") + 1)
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None) or 1
         col = max((getattr(exc, "offset", None) or 1) - 1, 0)
@@ -55,7 +81,13 @@ def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFact
                            syntax_error=SyntaxErrorFact(message, Span(line, col, line, col + 1)),
                            line_count=source.count("\n") + 1)
     gatherer = FactGatherer(module, is_package, source)
-    gatherer.gather(tree)
+    try:
+        with _recursion_limit(_VISITOR_RECURSION_LIMIT):
+            gatherer.gather(tree)
+    except RecursionError:
+        return ModuleFacts(path, module, is_package, digest, suppressions=scan(source),
+                           internal_error="the file is nested too deeply for deblock's analysis; it was skipped",
+                           line_count=source.count("\n") + 1)
     return ModuleFacts(
         path=path,
         module=module,

@@ -646,8 +646,7 @@ class FactGatherer(ast.NodeVisitor):
         if not is_async and fn is not None and fn.kind == "function" and fn.is_async:
             self._await_loop(node, fn.qualname)
         self.visit(node.iter)
-        iter_type = self.resolve(node.iter) if isinstance(node.iter, ast.Call) else None
-        self._bind_target(node.target, None if iter_type is None else None)
+        self._bind_target(node.target, None)  # an element's type is not known from the iterable
         self._in_loop("async for" if is_async else "for", node.body)
         for stmt in node.orelse:
             self.visit(stmt)

@@ -231,4 +231,5 @@ class ModuleFacts:
     assigns: tuple[AssignFact, ...] = ()
     suppressions: tuple[SuppressionFact, ...] = ()
     syntax_error: SyntaxErrorFact | None = None
+    internal_error: str | None = None  # deblock could not analyse the file (reported as DBK900)
     line_count: int = 0
