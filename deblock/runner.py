@@ -14,7 +14,7 @@ import click
 
 from deblock import __version__
 from deblock.analyzer.discovery import SourceFile, module_name
-from deblock.analyzer.parse import decode
+from deblock.analyzer.parse import decode, decode_for_display
 from deblock.config import ConfigError, Settings
 from deblock.engine import CheckResult, Progress, check, check_source, internal_error
 from deblock.model import Finding
@@ -170,7 +170,7 @@ def _report(
     findings: list[Finding], applied: list[Finding], result: CheckResult, settings: Settings,
     flags: Mapping[str, Any], to_stderr: bool,
 ) -> None:
-    sources = {p: decode(result.sources[p]) for p in {f.path for f in findings} if p in result.sources}
+    sources = {p: decode_for_display(result.sources[p]) for p in {f.path for f in findings} if p in result.sources}
     if flags["output_format"] in _EDIT_FORMATS:
         findings = _with_edits(findings, sources)
     shown = sorted(findings + (applied if flags["show_fixes"] else []), key=lambda f: f.sort_key)

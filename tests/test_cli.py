@@ -228,3 +228,25 @@ def test_own_line_noqa_does_not_cover_the_next_line(project: Path) -> None:
     views.write_text(VIEWS.replace("    time.sleep(1)", "    # unrelated prose mentioning #noqa\n    time.sleep(1)"))
     out = run("--select", "DBK101")[1]
     assert "DBK101" in out
+
+
+@pytest.mark.parametrize("output_format", ["concise", "full", "json", "sarif"])
+def test_undecodable_file_is_reported_in_every_format(project: Path, output_format: str) -> None:
+    (project / "app" / "bad.py").write_bytes(b"# -*- coding: utf-8 -*-\nx = '\xff\xfe'\n")
+    code, out, err = run("--output-format", output_format)
+    assert code == 1 and "Traceback" not in err and "internal error" not in err
+    assert "bad.py" in out and "DBK001" in out
+
+
+def test_rule_options_reach_the_rule(project: Path) -> None:
+    (project / "app" / "deep.py").write_text(
+        "import time\n\ndef c():\n    time.sleep(1)\n\ndef b():\n    c()\n\ndef a():\n    b()\n\n"
+        "async def view():\n    a()\n"
+    )
+    assert run("--select", "DBK120")[1].count("DBK120") == 2  # views.index (1 hop) and deep.view (3)
+    (project / "pyproject.toml").write_text("[tool.deblock.rules.DBK120]\nmax-depth = 2\n")
+    out = run("--select", "DBK120")[1]
+    assert out.count("DBK120") == 1 and "app/views.py" in out
+    (project / "pyproject.toml").write_text("[tool.deblock.rules.DBK120]\nmax-dept = 2\n")
+    code, _, err = run()
+    assert code == 2 and "did you mean `max-depth`" in err

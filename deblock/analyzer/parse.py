@@ -54,6 +54,15 @@ def decode(data: bytes) -> str:
     return data.decode(encoding)
 
 
+def decode_for_display(data: bytes) -> str:
+    """Text to show in reports: as Python decodes it, or with replacement characters when
+    it cannot be decoded (the file then has a DBK001 finding saying why)."""
+    try:
+        return decode(data)
+    except (UnicodeDecodeError, LookupError, SyntaxError):
+        return data.decode("utf-8", "replace")
+
+
 def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts:
     digest = content_hash(data)
     try:

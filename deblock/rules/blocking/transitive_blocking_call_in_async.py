@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from deblock.analyzer.facts.model import ModuleFacts
 from deblock.analyzer.project import Project
@@ -55,10 +56,19 @@ class TransitiveBlockingCallInAsync(Rule):
         await asyncio.to_thread(load_prices)
     ```
 
+    ## Options
+    `[tool.deblock.rules.DBK120] max-depth = N` reports only chains of at most N project
+    functions (default: no limit), for code bases where long chains mostly run through
+    rarely taken branches.
+
     ## Known limitations
     Calls through values whose type deblock cannot infer (untyped parameters,
     containers, dynamic dispatch) are not followed.
     """
+
+    @dataclass(frozen=True)
+    class Options:
+        max_depth: int | None = None
 
     code = "DBK120"
     message = "Call to `{callee}` blocks the event loop in async function `{function}`: {chain}"
@@ -104,7 +114,7 @@ class TransitiveBlockingCallInAsync(Rule):
             if target is None:
                 continue
             chain = graph.blocking_chain(target.qualname)
-            if chain is None:
+            if chain is None or (self.options.max_depth is not None and len(chain.functions) > self.options.max_depth):
                 continue
             yield self.finding(
                 facts,
