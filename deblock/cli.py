@@ -138,6 +138,8 @@ def check_options(func: F) -> F:
         click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes for parsing (default: CPU count)."),
         click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True),
         click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary."),
+        click.option("--show-files", is_flag=True, help="List the files that would be analysed, and exit."),
+        click.option("--show-settings", is_flag=True, help="Print the settings in effect (and the config file), and exit."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -13,7 +14,7 @@ from typing import Any
 import click
 
 from deblock import __version__
-from deblock.analyzer.discovery import SourceFile, module_name
+from deblock.analyzer.discovery import SourceFile, discover, module_name
 from deblock.analyzer.parse import decode, decode_for_display
 from deblock.config import ConfigError, Settings
 from deblock.engine import CheckResult, Progress, check, check_source, internal_error
@@ -118,6 +119,13 @@ def run_check(paths: Sequence[Path], flags: dict[str, Any], make_settings: Setti
             "select", "extend_select", "ignore", "per_file_ignores", "exclude", "extend_exclude", "force_exclude",
             "no_respect_gitignore", "target_version", "async_library", "cache_dir", "unsafe_fixes")},
     )
+    if flags["show_settings"]:
+        _show_settings(settings)
+        return 0
+    if flags["show_files"]:
+        for file in discover(paths, settings):
+            click.echo(f"{file.relpath}  ({file.module})")
+        return 0
     if use_stdin and (flags["fix"] or flags["diff"]):
         raise ConfigError("--fix and --diff do not apply to stdin input")
     if "-" in map(str, paths) and not use_stdin:
@@ -188,6 +196,14 @@ def _report(
         Path(flags["output_file"]).write_text(report, encoding="utf-8")
     else:
         click.echo(report, nl=False, color=context.color)  # click strips ANSI on pipes unless told
+
+
+def _show_settings(settings: Settings) -> None:
+    click.echo(f"config file: {settings.config_path or '(none: defaults)'}")
+    for field in dataclasses.fields(settings):
+        value = getattr(settings, field.name)
+        click.echo(f"{field.name.replace('_', '-')} = {value!r}")
+    click.echo(f"effective cache dir = {str(settings.effective_cache_dir)!r}")
 
 
 def _exit_code(findings: list[Finding], changed: bool, has_diff: bool, flags: Mapping[str, Any]) -> int:

@@ -250,3 +250,13 @@ def test_rule_options_reach_the_rule(project: Path) -> None:
     (project / "pyproject.toml").write_text("[tool.deblock.rules.DBK120]\nmax-dept = 2\n")
     code, _, err = run()
     assert code == 2 and "did you mean `max-depth`" in err
+
+
+def test_show_files_and_settings(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.deblock]\nextend-exclude = ["app/services.py"]\n')
+    code, out, _ = run("--show-files")
+    assert code == 0 and out.splitlines() == ["app/__init__.py  (app)", "app/views.py  (app.views)"]
+    code, out, _ = run("--show-settings", "--select", "DBK1")
+    assert code == 0
+    assert f"config file: {project / 'pyproject.toml'}" in out
+    assert "select = ('DBK1',)" in out and "extend-exclude = ('app/services.py',)" in out
