@@ -40,10 +40,6 @@ def is_applicable(fix: Fix | None, unsafe: bool) -> bool:
     return fix.applicability is Applicability.SAFE or (unsafe and fix.applicability is Applicability.UNSAFE)
 
 
-def _contains(outer: Span, inner: Span) -> bool:
-    return (outer.line, outer.col) <= (inner.line, inner.col) and (inner.end_line, inner.end_col) <= (outer.end_line, outer.end_col)
-
-
 def non_overlapping(findings: Iterable[Finding]) -> list[Finding]:
     """Keep fixes whose spans do not overlap; where one contains another, the outer wins."""
     ordered = sorted(findings, key=lambda f: (f.fix.span.line, f.fix.span.col, -f.fix.span.end_line, -f.fix.span.end_col))  # type: ignore[union-attr]

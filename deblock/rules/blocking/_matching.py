@@ -26,20 +26,11 @@ def _sync_functions_on_loop(project: Project) -> frozenset[str]:
     )
 
 
-def on_event_loop(call: CallFact, project: Project) -> bool:
-    """Does this call run on the event loop? Directly inside an `async def`, or in the
-    body of a sync function the framework itself calls on the loop (a Starlette sync
-    startup handler). Offloaded calls never do."""
-    if call.offloaded:
-        return False
-    if call.in_async:
-        return True
-    return call.function in project.memo("sync-functions-on-loop", lambda: _sync_functions_on_loop(project))
-
-
 def loop_calls(facts: ModuleFacts, project: Project) -> tuple[CallFact, ...]:
-    """The module's calls that run on the event loop, computed once per module: most code
-    is not async, so the DBK1xx rules iterate this short list instead of every call."""
+    """The module's calls that run on the event loop, computed once per module: directly
+    inside an `async def`, or in a sync function the framework itself calls on the loop
+    (a Starlette sync startup handler); never offloaded ones. Most code is not async, so
+    the DBK1xx rules iterate this short list instead of every call."""
     def compute() -> tuple[CallFact, ...]:
         on_loop = project.memo("sync-functions-on-loop", lambda: _sync_functions_on_loop(project))
         return tuple(
