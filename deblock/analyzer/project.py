@@ -99,7 +99,7 @@ class Project:
         head, sep, tail = dotted.partition("()")
         if sep:
             target = self._resolve(head, depth + 1)
-            returns = self.functions[target].returns if target in self.functions else return_types().get(target or "")
+            returns = self._returns(target)
             if returns is None:
                 return dotted if target is None else target + "()" + tail
             return self._resolve(returns + tail, depth + 1)
@@ -115,6 +115,20 @@ class Project:
                     return dotted
                 return self._resolve(".".join([bound, *rest[1:]]), depth + 1)
         return dotted
+
+    def _returns(self, target: str | None) -> str | None:
+        """What calling `target` gives: its return annotation, else the value its last
+        `return` builds when that is a call chain (`return Book.objects.filter(...)`),
+        else the library return-type table."""
+        fn = self.functions.get(target or "")
+        if fn is None:
+            return return_types().get(target or "")
+        if fn.returns is not None or fn.is_generator:
+            return fn.returns
+        returned = fn.returned
+        if returned and returned.endswith("()") and "<locals>" not in returned and returned != target + "()":
+            return returned[:-2] + "()"
+        return None
 
     def _member(self, class_qualname: str, rest: list[str], depth: int) -> str:
         """`Class.attr...`: a method found through the bases, or a typed attribute."""

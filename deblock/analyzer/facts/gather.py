@@ -29,6 +29,7 @@ from deblock.analyzer.facts.model import (
     ImportFact,
     IterationFact,
     ParamFact,
+    ValueUseFact,
 )
 from deblock.analyzer.facts.resolve import (
     BUILTIN_NAMES,
@@ -62,6 +63,11 @@ class _Frame:
     # Declared types (`x: T`, annotated parameters): they persist across later
     # assignments of unknown type, as a type checker reads them.
     declared: dict[str, str] = field(default_factory=dict)
+    # Spans of the expressions a local name's value was built from (IterationFact.origins).
+    origins: dict[str, tuple[Span, ...]] = field(default_factory=dict)
+    params: frozenset[str] = frozenset()  # parameters after `self`/`cls` (AttributeFact)
+    returned: str | None = None
+    returned_origins: tuple[Span, ...] = ()
 
 
 def _leaf_classes() -> frozenset[type]:
@@ -90,6 +96,8 @@ class FactGatherer(ast.NodeVisitor):
         self.calls: list[CallFact] = []
         self.iterations: list[IterationFact] = []
         self.attributes: list[AttributeFact] = []
+        self.value_uses: list[ValueUseFact] = []
+        self._chain_nodes: set[int] = set()
         self._callee_nodes: set[int] = set()
         self.await_loops: list[AwaitLoopFact] = []
         self._used_as: dict[int, str] = {}
@@ -161,6 +169,21 @@ class FactGatherer(ast.NodeVisitor):
         # of unknown type are bound (to None) and never get here.
         return name
 
+    def origins(self, node: ast.expr) -> tuple[Span, ...]:
+        """Spans of the expressions that built `node`'s value (IterationFact.origins)."""
+        root = node
+        while isinstance(root, (ast.Attribute, ast.Call, ast.Subscript, ast.Await)):
+            root = root.func if isinstance(root, ast.Call) else root.value
+        found: tuple[Span, ...] = ()
+        if isinstance(root, ast.Name):
+            for frame in reversed(self.stack):
+                if root.id in frame.bindings:
+                    found = frame.origins.get(root.id, ())
+                    break
+        if root is not node and any(isinstance(n, ast.Call) for n in _spine(node)):
+            found = (*found, self.span(node))
+        return found
+
     def resolve(self, node: ast.expr) -> str | None:
         """Canonical dotted name of what an expression denotes (see facts/model.py)."""
         if isinstance(node, ast.Name):
@@ -207,6 +230,34 @@ class FactGatherer(ast.NodeVisitor):
                 return self.annotation(members[0]) if len(members) == 1 else None
             return outer  # `Mapped[X]`, `list[X]`: the container itself
         return self.resolve(node)
+
+    def annotation_args(self, node: ast.expr) -> tuple[str, ...]:
+        """Resolved names inside an annotation's brackets (ClassAssignFact.annotation_args)."""
+        if not isinstance(node, ast.Subscript):
+            return ()
+        out: list[str] = []
+        pending: list[ast.expr] = [node.slice]
+        while pending and len(out) < 8:
+            item = pending.pop(0)
+            if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                try:
+                    item = ast.parse(item.value, mode="eval").body
+                except SyntaxError:
+                    continue
+            if isinstance(item, ast.Tuple):
+                pending[:0] = item.elts
+            elif isinstance(item, ast.Subscript):
+                outer = self.resolve(item.value)
+                if outer:
+                    out.append(outer)
+                pending.insert(0, item.slice)
+            elif isinstance(item, ast.BinOp) and isinstance(item.op, ast.BitOr):
+                pending[:0] = [item.left, item.right]
+            elif isinstance(item, (ast.Name, ast.Attribute)):
+                name = self.resolve(item)
+                if name:
+                    out.append(name)
+        return tuple(out)
 
     @staticmethod
     def text(node: ast.expr) -> str:
@@ -373,6 +424,9 @@ class FactGatherer(ast.NodeVisitor):
         defaults = dict(zip([a.arg for a in positional][len(positional) - len(args.defaults):], args.defaults))
         defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
         is_static = any(d.name == "builtins.staticmethod" for d in decorators)
+        skip_first = bool(class_qualname) and not is_static and bool(positional)
+        if skip_first:  # methods only: serializer and admin display methods read relations on their arguments
+            frame.params = frozenset(a.arg for a in all_args if a is not positional[0])
         for index, a in enumerate(all_args):
             annotation = self.annotation(a.annotation)
             if index == 0 and class_qualname and not is_static and a in positional:
@@ -403,6 +457,8 @@ class FactGatherer(ast.NodeVisitor):
                 decorators=decorators,
                 params=tuple(params),
                 returns=returns,
+                returned=frame.returned,
+                returned_origins=frame.returned_origins,
                 is_generator=frame.is_generator,
                 is_property=any(
                     d.name in ("builtins.property", "functools.cached_property") or (d.name or "").endswith(".setter")
@@ -454,7 +510,8 @@ class FactGatherer(ast.NodeVisitor):
                 elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                     annotation = self.annotation(stmt.annotation)
                     value = self.arg(stmt.value, _ASSIGN_DEPTH) if stmt.value else OTHER
-                    assigns.append(ClassAssignFact(stmt.target.id, value, annotation, self.span(stmt)))
+                    assigns.append(ClassAssignFact(stmt.target.id, value, annotation, self.span(stmt),
+                                                   self.annotation_args(stmt.annotation)))
                     if annotation and stmt.value is None:
                         attr_types.setdefault(stmt.target.id, annotation)
                 self.visit(stmt)
@@ -502,10 +559,16 @@ class FactGatherer(ast.NodeVisitor):
         value_type = self.resolve(node.value) if isinstance(node.value, (ast.Call, ast.Await)) else None
         if isinstance(node.value, (ast.Name, ast.Attribute)):
             value_type = self.resolve(node.value)  # aliases: `get = requests.get`
+        origins = self.origins(node.value) if isinstance(node.value, (ast.Call, ast.Attribute, ast.Subscript, ast.Await, ast.Name)) else ()
         for target in node.targets:
             if not isinstance(target, ast.Name):
                 self.visit(target)
             self._bind_target(target, value_type)
+            if isinstance(target, ast.Name):
+                if origins:
+                    self.stack[-1].origins[target.id] = origins
+                else:
+                    self.stack[-1].origins.pop(target.id, None)
         if self.stack[-1].kind == "module":
             for target in node.targets:
                 if isinstance(target, ast.Name):
@@ -562,24 +625,43 @@ class FactGatherer(ast.NodeVisitor):
     # ------------------------------------------------------------------ attributes
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if (
-            isinstance(node.value, ast.Name)
-            and isinstance(node.ctx, ast.Load)
+            isinstance(node.ctx, ast.Load)
+            and id(node) not in self._chain_nodes  # a longer read of this chain was recorded
             and id(node) not in self._callee_nodes  # a method call is a CallFact already
         ):
-            fn = self._function_frame()
-            if fn is not None and fn.kind == "function" and (fn.is_async or fn.loop_kinds):
-                self.attributes.append(
-                    AttributeFact(
-                        name=node.value.id,
-                        base=self.lookup(node.value.id),
-                        attr=node.attr,
-                        function=fn.qualname,
-                        in_async=fn.is_async,
-                        loop_depth=len(fn.loop_kinds),
-                        span=self.span(node),
-                    )
-                )
+            self._attribute_chain(node)
         self.visit(node.value)
+
+    def _attribute_chain(self, node: ast.Attribute) -> None:
+        path: list[str] = []
+        inner: ast.expr = node
+        head: ast.Attribute = node
+        while isinstance(inner, ast.Attribute):
+            path.append(inner.attr)
+            head = inner
+            inner = inner.value
+            self._chain_nodes.add(id(inner))
+        if not isinstance(inner, ast.Name):
+            return
+        fn = self._function_frame()
+        if fn is None or fn.kind != "function":
+            return
+        if not (fn.is_async or fn.loop_kinds or inner.id in fn.params):
+            return
+        path.reverse()
+        self.attributes.append(
+            AttributeFact(
+                name=inner.id,
+                base=self.lookup(inner.id),
+                attr=path[0],
+                function=fn.qualname,
+                in_async=fn.is_async,
+                loop_depth=len(fn.loop_kinds),
+                span=self.span(head),
+                path=tuple(path),
+                chain_span=self.span(node),
+            )
+        )
 
     # ------------------------------------------------------------------ result usage
     def _use(self, node: ast.AST | None, how: str) -> None:
@@ -587,6 +669,17 @@ class FactGatherer(ast.NodeVisitor):
             node = node.value
         if isinstance(node, ast.Call):
             self._used_as[id(node)] = how
+        elif isinstance(node, ast.Name) and how in ("test", "subscript"):
+            value = self.lookup(node.id)
+            if value and value.endswith("()"):
+                fn = self._function_frame()
+                frame = fn or self.stack[0]
+                self.value_uses.append(ValueUseFact(
+                    name=node.id, value=value, how=how,
+                    function=fn.qualname if fn else self.module,
+                    in_async=bool(fn and fn.kind == "function" and fn.is_async),
+                    loop_depth=len(frame.loop_kinds), span=self.span(node), origins=self.origins(node),
+                ))
 
     def visit_If(self, node: ast.If | ast.While | ast.IfExp | ast.Assert) -> None:
         self._use(node.test, "test")
@@ -608,10 +701,15 @@ class FactGatherer(ast.NodeVisitor):
         self._use(node.value, "subscript")
         self.generic_visit(node)
 
-    def _iteration(self, iterable: ast.expr, target: ast.expr, span_node: ast.AST, kind: str, is_async: bool) -> None:
+    def _iteration(self, iterable: ast.expr, target: ast.expr, span_node: ast.AST, kind: str, is_async: bool,
+                   body: list | None = None) -> None:
         self._use(iterable, "iter")
         fn = self._function_frame()
         frame = fn or self.stack[0]
+        assigned = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+        for node in _same_scope(body or []):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                assigned.add(node.id)
         self.iterations.append(
             IterationFact(
                 iterable=self.resolve(iterable),
@@ -624,6 +722,8 @@ class FactGatherer(ast.NodeVisitor):
                 loop_depth=len(frame.loop_kinds),
                 span=self.span(span_node),
                 iter_span=self.span(iterable),
+                origins=self.origins(iterable),
+                assigned=tuple(sorted(assigned)),
             )
         )
 
@@ -641,7 +741,7 @@ class FactGatherer(ast.NodeVisitor):
         is_async = isinstance(node, ast.AsyncFor)
         if is_async:
             self._count_await()
-        self._iteration(node.iter, node.target, node, "for", is_async)
+        self._iteration(node.iter, node.target, node, "for", is_async, node.body)
         fn = self._function_frame()
         if not is_async and fn is not None and fn.kind == "function" and fn.is_async:
             self._await_loop(node, fn.qualname)
@@ -727,6 +827,18 @@ class FactGatherer(ast.NodeVisitor):
             self._awaited.add(id(node.value))
         self.visit(node.value)
 
+    def visit_Return(self, node: ast.Return) -> None:
+        if node.value is None:
+            return
+        self.visit(node.value)
+        fn = self._function_frame()
+        if fn is not None and fn.kind == "function" and isinstance(node.value, (ast.Call, ast.Attribute, ast.Name, ast.Subscript)):
+            value = node.value
+            while isinstance(value, ast.Subscript):  # `return qs[:10]` is still a QuerySet
+                value = value.value
+            fn.returned = self.resolve(value) if isinstance(value, (ast.Call, ast.Attribute, ast.Name)) else None
+            fn.returned_origins = self.origins(node.value)
+
     def visit_Yield(self, node: ast.Yield | ast.YieldFrom) -> None:
         frame = self._function_frame()
         if frame is not None:
@@ -762,6 +874,7 @@ class FactGatherer(ast.NodeVisitor):
                 has_star_args=any(isinstance(a, ast.Starred) for a in node.args)
                 or any(k.arg is None for k in node.keywords),
                 used_as=self._used_as.get(id(node)),
+                reads=_names_read(node) if frame_for_loops.loop_kinds else (),
             )
         )
         self._callee_nodes.add(id(node.func))
@@ -776,6 +889,19 @@ class FactGatherer(ast.NodeVisitor):
             self._offloaded.add(id(node))
         elif isinstance(node, ast.Call) and self.resolve(node.func) == PARTIAL and node.args:
             self._mark_offloaded(node.args[0])  # partial(fn, *args): fn is what runs
+
+
+def _spine(node: ast.expr) -> Iterator[ast.expr]:
+    """`a.b(x).c[0]` -> the call, attribute and subscript nodes down to the root name."""
+    while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript, ast.Await)):
+        yield node
+        node = node.func if isinstance(node, ast.Call) else node.value
+
+
+def _names_read(call: ast.Call) -> tuple[str, ...]:
+    names = {n.id for part in [*call.args, *(k.value for k in call.keywords)] for n in ast.walk(part)
+             if isinstance(n, ast.Name)}
+    return tuple(sorted(names))
 
 
 _EXITS = (ast.Break, ast.Continue, ast.Return, ast.Yield, ast.YieldFrom, ast.Raise)

@@ -81,6 +81,10 @@ class FunctionFact:
     decorators: tuple[DecoratorFact, ...] = ()
     params: tuple[ParamFact, ...] = ()
     returns: str | None = None
+    # What the last `return <expr>` hands back, resolved (`app.models.Book.objects.filter()`),
+    # and the spans of the expressions that built it (see IterationFact.origins).
+    returned: str | None = None
+    returned_origins: tuple[Span, ...] = ()
     is_generator: bool = False
     is_property: bool = False
     is_lambda: bool = False
@@ -93,6 +97,9 @@ class ClassAssignFact:
     value: ArgFact
     annotation: str | None = None
     span: Span | None = None
+    # Resolved names inside the annotation's brackets, flattened in order, strings parsed:
+    # `Mapped[list["Post"]]` -> ("builtins.list", "app.models.Post").
+    annotation_args: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -127,20 +134,30 @@ class CallFact:
     # condition), "subscript" (`f()[0]`), "with" (a context manager), "wrapped" (the
     # file handed to `trio.wrap_file`/`anyio.wrap_file`), or None.
     used_as: str | None = None
+    # Inside a loop only: the names the arguments read (`("line",)` for
+    # `Book.objects.get(pk=line["id"])`), to tell per-item queries from loop-invariant ones.
+    reads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class AttributeFact:
-    """`name.attr` read (not called) in an async function or in a loop: what lazy ORM
-    attributes (`request.user`, `book.author`) and N+1 rules look at."""
+    """`name.attr...` read (not called) in an async function, in a loop, or on a
+    parameter of a method (serializer and admin display methods): what lazy ORM
+    attributes (`request.user`, `book.author`) and N+1 rules look at.
+
+    One fact per chain, at its longest read: `o.customer.address.city` is one fact with
+    path ("customer", "address", "city"); `o.customer.get_x()` is path ("customer",).
+    """
 
     name: str  # the base name as written (`book`)
     base: str | None  # its resolved type or value (`app.models.Book`), None if unknown
-    attr: str
+    attr: str  # path[0]
     function: str
     in_async: bool
     loop_depth: int
-    span: Span
+    span: Span  # `name.attr`, the first link
+    path: tuple[str, ...] = ()
+    chain_span: Span | None = None  # the whole chain as read
 
 
 @dataclass(frozen=True)
@@ -157,6 +174,28 @@ class IterationFact:
     loop_depth: int  # loops enclosing this one
     span: Span  # the whole loop (the comprehension for comprehensions)
     iter_span: Span  # the iterable expression
+    # Where the iterated value was built: the spans of the expressions assigned on the
+    # way (`qs = Book.objects.all()`, `qs = qs.filter(...)`), oldest first, ending with
+    # the iterable itself when it is a call. A rule finds the calls inside them
+    # (`select_related(...)`), and a fix edits the last one.
+    origins: tuple[Span, ...] = ()
+    # Names the loop body (or comprehension) assigns, loop targets included.
+    assigned: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ValueUseFact:
+    """A local name holding a call's result (`qs = Book.objects.filter(...)`) used as a
+    truth test (`if qs:`) or indexed (`qs[0]`): evaluations a CallFact does not show."""
+
+    name: str
+    value: str  # the resolved value (`app.models.Book.objects.filter()`)
+    how: str  # "test" or "subscript"
+    function: str
+    in_async: bool
+    loop_depth: int
+    span: Span  # the name as used
+    origins: tuple[Span, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -227,6 +266,7 @@ class ModuleFacts:
     calls: tuple[CallFact, ...] = ()
     iterations: tuple[IterationFact, ...] = ()
     attributes: tuple[AttributeFact, ...] = ()
+    value_uses: tuple[ValueUseFact, ...] = ()
     await_loops: tuple[AwaitLoopFact, ...] = ()
     assigns: tuple[AssignFact, ...] = ()
     suppressions: tuple[SuppressionFact, ...] = ()
