@@ -19,6 +19,11 @@ class Span:
     end_line: int
     end_col: int
 
+    def contains(self, other: Span) -> bool:
+        """`other` lies inside this range (bounds included)."""
+        return (self.line, self.col) <= (other.line, other.col) and (other.end_line, other.end_col) <= (
+            self.end_line, self.end_col)
+
 
 class Applicability(str, enum.Enum):
     """How sure a fix is to keep the program's meaning (ruff's three tiers)."""

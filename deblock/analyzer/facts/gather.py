@@ -174,15 +174,21 @@ class FactGatherer(ast.NodeVisitor):
         root = node
         while isinstance(root, (ast.Attribute, ast.Call, ast.Subscript, ast.Await)):
             root = root.func if isinstance(root, ast.Call) else root.value
+        # Names handed to the calls on the way count too: `session.scalars(stmt)`.
+        names = [a for n in _spine(node) if isinstance(n, ast.Call) for a in n.args if isinstance(a, ast.Name)]
         found: tuple[Span, ...] = ()
-        if isinstance(root, ast.Name):
-            for frame in reversed(self.stack):
-                if root.id in frame.bindings:
-                    found = frame.origins.get(root.id, ())
-                    break
+        for name in [root, *names]:
+            if isinstance(name, ast.Name):
+                found += self._name_origins(name.id)
         if root is not node and any(isinstance(n, ast.Call) for n in _spine(node)):
             found = (*found, self.span(node))
         return found
+
+    def _name_origins(self, name: str) -> tuple[Span, ...]:
+        for frame in reversed(self.stack):
+            if name in frame.bindings:
+                return frame.origins.get(name, ())
+        return ()
 
     def resolve(self, node: ast.expr) -> str | None:
         """Canonical dotted name of what an expression denotes (see facts/model.py)."""

@@ -1,0 +1,1 @@
+"""DBK2xx: N+1 queries, queries and writes in loops, wasteful QuerySet evaluation."""
