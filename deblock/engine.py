@@ -271,6 +271,14 @@ def _run_key(settings: Settings, keys: Mapping[str, str]) -> str:
     return digest.hexdigest()
 
 
+def recheck_in_project(source: str, path: str, module: str, is_package: bool, project: Project) -> list[Finding]:
+    """Rules on one module's new text, with the rest of the project as it was (the fix
+    loop: project rules such as the N+1 ones need the models of other modules)."""
+    facts = extract(source.encode("utf-8"), path, module, is_package)
+    rebuilt = Project([*(m for m in project if m.path != path), facts], project.settings)
+    return run_rules(rebuilt, selected_rules(project.settings), [facts])
+
+
 def check_source(source: str, settings: Settings, path: str = "example.py", module: str = "example") -> list[Finding]:
     """Facts and rules for one in-memory module (fix loop, rule examples)."""
     facts = extract(source.encode("utf-8"), path, module, False)

@@ -17,7 +17,7 @@ from deblock import __version__
 from deblock.analyzer.discovery import SourceFile, discover, module_name
 from deblock.analyzer.parse import decode, decode_for_display
 from deblock.config import ConfigError, Settings
-from deblock.engine import CheckResult, Progress, check, check_source, internal_error
+from deblock.engine import CheckResult, Progress, check, internal_error, recheck_in_project
 from deblock.model import Finding
 from deblock.reporters import ReportContext, renderer
 
@@ -66,16 +66,17 @@ def _progress(enabled: bool) -> Iterator[Progress | None]:
             bar.stop()
 
 
-def _module_recheck(path: str, file: SourceFile, settings: Settings) -> Callable[[str], list[Finding]]:
-    """Re-check one file's text alone with the module-scope rules: project rules offer no
-    fixes (design §7.3), so they cannot keep a fix loop going."""
+def _recheck(path: str, file: SourceFile, result: CheckResult) -> Callable[[str], list[Finding]]:
+    """Re-check one file's new text within the project as it was (the N+1 rules read the
+    models of other modules), keeping the findings that offer a fix."""
     def recheck(text: str) -> list[Finding]:
-        return [f for f in check_source(text, settings, path, file.module) if f.fix is not None]
+        found = recheck_in_project(text, path, file.module, file.is_package, result.project)
+        return [f for f in found if f.fix is not None]
 
     return recheck
 
 
-def _apply_fixes(result: CheckResult, settings: Settings, unsafe: bool) -> tuple[dict[str, str], dict[str, str], list[Finding], list[Finding]]:
+def apply_fixes(result: CheckResult, settings: Settings, unsafe: bool) -> tuple[dict[str, str], dict[str, str], list[Finding], list[Finding]]:
     """Fixed texts by path, original texts, findings whose fix was applied, and DBK900 errors."""
     from deblock.codemods.apply import fix_source, is_applicable  # LibCST loads only when fixing
 
@@ -90,7 +91,7 @@ def _apply_fixes(result: CheckResult, settings: Settings, unsafe: bool) -> tuple
     errors: list[Finding] = []
     for path, findings in sorted(by_path.items()):
         original = decode(result.sources[path])
-        outcome = fix_source(original, findings, _module_recheck(path, files[path], settings), unsafe, path)
+        outcome = fix_source(original, findings, _recheck(path, files[path], result), unsafe, path)
         if outcome.error:
             errors.append(internal_error(path, outcome.error, findings[0].span))
         elif outcome.source != original:
@@ -156,7 +157,7 @@ def _fix(
     paths: Sequence[Path], result: CheckResult, settings: Settings, flags: Mapping[str, Any], write: bool
 ) -> tuple[CheckResult, list[Finding], list[Finding], str]:
     """Apply fixes (to disk, or only as a diff) and re-check: the report shows what remains."""
-    fixed, originals, applied, errors = _apply_fixes(result, settings, settings.unsafe_fixes)
+    fixed, originals, applied, errors = apply_fixes(result, settings, settings.unsafe_fixes)
     recheck = {"files": result.files, "use_cache": not flags["no_cache"], "jobs": flags["jobs"]}
     if not write:
         from deblock.codemods.apply import unified_diff

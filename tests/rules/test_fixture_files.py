@@ -2,22 +2,23 @@
 
 A `# DBKnnn` comment on a line means "this rule fires on this line" (several codes
 may share a line). The set of (file, line, code) found must equal the set
-annotated. Where the rule offers fixes, the fixed text of each file must equal its
-golden `<file>.fixed` (rewrite with `pytest --update-golden`), and a re-check of
-the fixed text must offer no further fix.
+annotated. Where the rule offers fixes, fixing the whole folder must turn each
+changed file into its golden `<file>.fixed` (rewrite with `pytest --update-golden`),
+and a re-check of the fixed folder must offer no further fix.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
-from deblock.codemods.apply import fix_source
 from deblock.config import Settings, load_file
-from deblock.engine import check, check_source
+from deblock.engine import check
+from deblock.runner import apply_fixes
 
 from conftest import FIXTURES
 
@@ -49,28 +50,33 @@ def test_findings_match_annotations(folder: Path) -> None:
     assert found == _expected(folder)
 
 
-FIXABLE = [
-    pytest.param(path, id=f"{path.parent.name}/{path.name}")
-    for folder in RULE_DIRS
-    for path in sorted(folder.glob("*.py"))
-]
-
-
-@pytest.mark.parametrize("path", FIXABLE)
-def test_fixed_golden(path: Path, update_golden: bool) -> None:
-    settings = _settings(path.parent).replace(unsafe_fixes=True)
-    source = path.read_text(encoding="utf-8")
-    findings = check_source(source, settings, path.name, path.stem)
-    golden = path.with_name(path.name + ".fixed")
-    fixable = [f for f in findings if f.fix is not None]
-    if not fixable:
-        assert not golden.exists(), f"{golden.name} exists but the file offers no fix"
-        return
-    outcome = fix_source(source, findings, lambda text: check_source(text, settings, path.name, path.stem), True)
-    assert outcome.error is None, outcome.error
-    ast.parse(outcome.source)
-    assert [f for f in check_source(outcome.source, settings, path.name, path.stem) if f.fix] == []
+@pytest.mark.parametrize("folder", [pytest.param(p, id=p.name) for p in RULE_DIRS])
+def test_fixed_goldens(folder: Path, tmp_path: Path, update_golden: bool) -> None:
+    """`check --fix --unsafe-fixes` on a copy of the whole folder (project rules see every
+    module): each changed file equals its golden, unchanged files have none, every fixed
+    file parses, and a re-check offers no further fix."""
+    copy = tmp_path / folder.name
+    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("*.fixed", "__pycache__"))
+    settings = _settings(copy).replace(unsafe_fixes=True)
+    result = check([copy], settings, use_cache=False)
+    fixed, _, _, errors = apply_fixes(result, settings, unsafe=True)
+    assert errors == [], [e.message for e in errors]
+    goldens = {g.relative_to(folder).as_posix().removesuffix(".fixed") for g in folder.rglob("*.py.fixed")}
+    for relpath, text in fixed.items():
+        ast.parse(text)
+        golden = folder / (relpath + ".fixed")
+        if update_golden:
+            golden.write_text(text, encoding="utf-8")
+            goldens.add(relpath)
+        assert golden.exists(), f"missing golden {relpath}.fixed: run pytest --update-golden"
+        assert text == golden.read_text(encoding="utf-8"), relpath
+    stale = goldens - set(fixed)
     if update_golden:
-        golden.write_text(outcome.source, encoding="utf-8")
-    assert golden.exists(), f"missing golden {golden.name}: run pytest --update-golden"
-    assert outcome.source == golden.read_text(encoding="utf-8")
+        for relpath in stale:
+            (folder / (relpath + ".fixed")).unlink()
+    else:
+        assert not stale, f"goldens for files that get no fix: {sorted(stale)}"
+    for relpath, text in fixed.items():
+        (copy / relpath).write_text(text, encoding="utf-8")
+    again = check([copy], settings, use_cache=False)
+    assert [(f.path, f.code, f.span.line) for f in again.findings if f.fix is not None] == []

@@ -94,3 +94,14 @@ def _local_name(qualname: str, facts: ModuleFacts) -> tuple[str, str]:
         return qualname.rpartition(".")[2], ""
     module, _, name = qualname.rpartition(".")
     return name, f"{module}:{name}"
+
+
+# How messages name a relation kind.
+KINDS = {
+    "fk": "ForeignKey", "o2o": "OneToOne relation", "reverse_o2o": "reverse OneToOne relation",
+    "m2m": "ManyToMany relation", "reverse_fk": "reverse ForeignKey (related manager)",
+    "reverse_m2m": "reverse ManyToMany relation", "generic_fk": "GenericForeignKey",
+    "generic_relation": "GenericRelation", "many_to_one": "many-to-one relationship",
+    "one_to_many": "one-to-many relationship", "one_to_one": "one-to-one relationship",
+    "many_to_many": "many-to-many relationship",
+}

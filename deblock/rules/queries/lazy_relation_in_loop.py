@@ -8,7 +8,7 @@ from deblock.analyzer.project import Project
 from deblock.model import Applicability, Finding, FixAvailability
 from deblock.rules._base import Invalid, Rule
 from deblock.rules.queries._context import severity_for
-from deblock.rules.queries._eager import advice, eager_fix, is_loaded
+from deblock.rules.queries._eager import KINDS, advice, eager_fix, is_loaded
 from deblock.rules.queries._loops import loop_rows, relation_reads
 
 _M = "# file: app/models.py\nfrom django.db import models\n\nclass Customer(models.Model):\n    name = models.CharField()\n\nclass Order(models.Model):\n    customer = models.ForeignKey(Customer, on_delete=models.CASCADE)\n    tags = models.ManyToManyField('Tag')\n\nclass Tag(models.Model):\n    name = models.CharField()\n"
@@ -124,17 +124,8 @@ class LazyRelationInLoop(Rule):
                 fix = eager_fix(rows, read.relations, facts, f"Add `{advice(rows, read.relations, facts)}` to the query",
                                 Applicability.UNSAFE if rows.source_is_helper else Applicability.SAFE)
                 finding = self.finding(
-                    facts, read.span, fix=fix, read=read.text, kind=_KINDS.get(last.kind, last.kind),
+                    facts, read.span, fix=fix, read=read.text, kind=KINDS.get(last.kind, last.kind),
                     relation=f"{last.model.rpartition('.')[2]}.{last.name}", rows=rows.text,
                     advice=advice(rows, read.relations, facts))
                 yield replace(finding, severity=severity_for(project, loop.function, facts.path))
 
-
-_KINDS = {
-    "fk": "ForeignKey", "o2o": "OneToOne relation", "reverse_o2o": "reverse OneToOne relation",
-    "m2m": "ManyToMany relation", "reverse_fk": "reverse ForeignKey (related manager)",
-    "reverse_m2m": "reverse ManyToMany relation", "generic_fk": "GenericForeignKey",
-    "generic_relation": "GenericRelation", "many_to_one": "many-to-one relationship",
-    "one_to_many": "one-to-many relationship", "one_to_one": "one-to-one relationship",
-    "many_to_many": "many-to-many relationship",
-}
