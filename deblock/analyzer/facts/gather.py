@@ -12,7 +12,7 @@ import ast
 import re
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from deblock.analyzer.facts.model import (
     LAMBDA,
@@ -66,6 +66,7 @@ class _Frame:
     # Spans of the expressions a local name's value was built from (IterationFact.origins).
     origins: dict[str, tuple[Span, ...]] = field(default_factory=dict)
     params: frozenset[str] = frozenset()  # parameters after `self`/`cls` (AttributeFact)
+    loop_assigned: list[set[str]] = field(default_factory=list)  # names bound in each open `for` body
     returned: str | None = None
     returned_origins: tuple[Span, ...] = ()
 
@@ -543,6 +544,8 @@ class FactGatherer(ast.NodeVisitor):
     def _bind_target(self, target: ast.expr, value_type: str | None) -> None:
         if isinstance(target, ast.Name):
             frame = self.stack[-1]
+            for names in frame.loop_assigned:
+                names.add(target.id)
             if value_type is None:
                 value_type = frame.declared.get(target.id)
             if value_type is None and frame.kind == "module":
@@ -598,6 +601,8 @@ class FactGatherer(ast.NodeVisitor):
         # A walrus in a comprehension binds in the enclosing function (PEP 572).
         frames = [f for f in self.stack if f.kind != "comprehension"]
         frames[-1].bindings[node.target.id] = value_type
+        for names in frames[-1].loop_assigned:
+            names.add(node.target.id)
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if node.type is not None:
@@ -610,6 +615,9 @@ class FactGatherer(ast.NodeVisitor):
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self.visit(node.value)
         self.visit(node.target)
+        if isinstance(node.target, ast.Name):
+            for names in self.stack[-1].loop_assigned:
+                names.add(node.target.id)
         if self.stack[-1].kind == "module" and isinstance(node.target, ast.Name) and isinstance(node.op, ast.Add):
             # Recorded as one more assignment to the same name; readers merge them.
             self.assigns.append(AssignFact(node.target.id, self.arg(node.value, _ASSIGN_DEPTH), self.span(node)))
@@ -707,15 +715,12 @@ class FactGatherer(ast.NodeVisitor):
         self._use(node.value, "subscript")
         self.generic_visit(node)
 
-    def _iteration(self, iterable: ast.expr, target: ast.expr, span_node: ast.AST, kind: str, is_async: bool,
-                   body: list | None = None) -> None:
+    def _iteration(self, iterable: ast.expr, target: ast.expr, span_node: ast.AST, kind: str, is_async: bool) -> int:
+        """Record the loop; returns its index so that `for` loops can add what their body assigns."""
         self._use(iterable, "iter")
         fn = self._function_frame()
         frame = fn or self.stack[0]
         assigned = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
-        for node in _same_scope(body or []):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                assigned.add(node.id)
         self.iterations.append(
             IterationFact(
                 iterable=self.resolve(iterable),
@@ -732,6 +737,7 @@ class FactGatherer(ast.NodeVisitor):
                 assigned=tuple(sorted(assigned)),
             )
         )
+        return len(self.iterations) - 1
 
     # ------------------------------------------------------------------ loops
     def _in_loop(self, kind: str, nodes: list) -> None:
@@ -747,13 +753,20 @@ class FactGatherer(ast.NodeVisitor):
         is_async = isinstance(node, ast.AsyncFor)
         if is_async:
             self._count_await()
-        self._iteration(node.iter, node.target, node, "for", is_async, node.body)
+        index = self._iteration(node.iter, node.target, node, "for", is_async)
         fn = self._function_frame()
         if not is_async and fn is not None and fn.kind == "function" and fn.is_async:
             self._await_loop(node, fn.qualname)
         self.visit(node.iter)
+        frame = fn or self.stack[0]
+        frame.loop_assigned.append(set())
         self._bind_target(node.target, None)  # an element's type is not known from the iterable
-        self._in_loop("async for" if is_async else "for", node.body)
+        try:
+            self._in_loop("async for" if is_async else "for", node.body)
+        finally:
+            assigned = frame.loop_assigned.pop()
+        loop = self.iterations[index]
+        self.iterations[index] = replace(loop, assigned=tuple(sorted(assigned.union(loop.assigned))))
         for stmt in node.orelse:
             self.visit(stmt)
 

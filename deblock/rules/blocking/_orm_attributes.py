@@ -1,7 +1,7 @@
 """DBK110 on attribute reads: lazy Django ORM attributes touched on the event loop.
 
-- `book.author` where `book` is a model instance and `author` a forward ForeignKey or
-  OneToOneField: the first read runs a query (SynchronousOnlyOperation in async code)
+- `book.author` where `book` is a model instance and `author` a single-valued relation
+  (forward ForeignKey/OneToOne, reverse OneToOne, GenericForeignKey): the first read runs a query (SynchronousOnlyOperation in async code)
   unless the instance came from a query with `select_related`.
 - `request.user` in an async Django view: a lazy object that loads the session and the
   user from the database on first use; Django 5.0 adds `await request.auser()`.
@@ -13,13 +13,9 @@ from collections.abc import Iterator
 
 from deblock.analyzer.django_orm import is_model
 from deblock.analyzer.facts.model import AttributeFact, ModuleFacts
+from deblock.analyzer.models import model_graph
 from deblock.analyzer.project import Project
 
-# Fields whose attribute on an instance is a lazily loaded related object.
-SINGLE_RELATIONS = frozenset({
-    "django.db.models.ForeignKey", "django.db.models.OneToOneField",
-    "django.db.models.fields.related.ForeignKey", "django.db.models.fields.related.OneToOneField",
-})
 # Query methods that return one model instance (sync and async twins).
 INSTANCE_RESULTS = frozenset({
     "get", "first", "last", "earliest", "latest", "create",
@@ -28,18 +24,12 @@ INSTANCE_RESULTS = frozenset({
 
 
 def relations(project: Project, model: str) -> frozenset[str]:
-    """Forward single-valued relation fields of a model, inherited ones included."""
-    def compute() -> frozenset[str]:
-        names = set()
-        for owner in project.mro(model):
-            cls = project.classes.get(owner)
-            for assign in cls.assigns if cls else ():
-                value = assign.value
-                if value.kind == "call" and (project.resolve(str(value.value)) or value.value) in SINGLE_RELATIONS:
-                    names.add(assign.name)
-        return frozenset(names)
-
-    return project.memo(("django-single-relations", model), compute)
+    """Single-valued relations of a model (forward ForeignKey/OneToOne, reverse OneToOne,
+    GenericForeignKey), inherited ones included: reading one runs a query."""
+    found = model_graph(project).model(model)
+    if found is None:
+        return frozenset()
+    return frozenset(name for name, r in found.relations.items() if not r.many)
 
 
 def instance_model(project: Project, value: str | None) -> str | None:

@@ -6,11 +6,11 @@ from dataclasses import replace
 from deblock.analyzer.facts.model import ModuleFacts
 from deblock.analyzer.project import Project
 from deblock.analyzer.queries import DJANGO
-from deblock.model import Finding
+from deblock.model import Applicability, Finding, FixAvailability
 from deblock.query_knowledge import django_queries, sqlalchemy_queries
 from deblock.rules._base import Invalid, Rule
 from deblock.rules.queries._context import severity_for
-from deblock.rules.queries._eager import is_loaded
+from deblock.rules.queries._eager import eager_fix, is_loaded
 from deblock.rules.queries._loops import loop_rows, relation_reads
 
 _M = "# file: app/models.py\nfrom django.db import models\n\nclass Order(models.Model):\n    pass\n\nclass Line(models.Model):\n    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name='lines')\n    qty = models.IntegerField()\n"
@@ -66,9 +66,13 @@ class RelatedQueryInLoop(Rule):
     queryset=Line.objects.filter(...), to_attr="open_lines"))`; sums become
     `annotate(Sum(...))`.
 
-    ## Known limitations
-    No automatic fix: the rewrite changes both the query and the loop body (the new
-    attribute name), which a reviewer should choose.
+    ## Fix safety
+    For `count()`/`exists()` the fix prefetches the relation (`prefetch_related("lines")`
+    added to the query), whose cache answers both without a query: N+1 queries become
+    two. It is unsafe: every related row is loaded to be counted, which costs more
+    memory than an `annotate(Count(...))` when relations are large. The other methods
+    get no fix: the rewrite changes both the query and the loop body (the new attribute
+    name), which a reviewer should choose.
 
     ## References
     - [Django: Prefetch objects](https://docs.djangoproject.com/en/stable/ref/models/querysets/#prefetch-objects)
@@ -77,6 +81,9 @@ class RelatedQueryInLoop(Rule):
 
     code = "DBK202"
     message = "N+1 query: `{read}` runs one query per row of `{rows}`; {advice}"
+    fix_title = "Prefetch the relation so that its cache answers the call"
+    fix_availability = FixAvailability.SOMETIMES
+    applicability = Applicability.UNSAFE
     scope = "project"
     valid = [
         _V + "def f():\n    for o in Order.objects.prefetch_related('lines'):\n        print(o.lines.count())\n" + _M,
@@ -85,7 +92,9 @@ class RelatedQueryInLoop(Rule):
     ]
     invalid = [
         Invalid(_V + "def f():\n    for o in Order.objects.all():\n        print(o.lines.count())\n" + _M,
-                line=5, message='`annotate(lines_count=Count("lines"))`'),
+                line=5, message='`annotate(lines_count=Count("lines"))`',
+                fixed="from app.models import Order\n\ndef f():\n    for o in Order.objects.all().prefetch_related(\"lines\"):\n"
+                "        print(o.lines.count())\n"),
         Invalid(_V + "def f():\n    return [o.lines.filter(qty__gt=1) for o in Order.objects.prefetch_related('lines')]\n" + _M,
                 line=4, message='Prefetch("lines"'),
     ]
@@ -105,7 +114,11 @@ class RelatedQueryInLoop(Rule):
                         continue
                 elif last.lazy not in sqlalchemy_queries().query_lazy:
                     continue
-                finding = self.finding(facts, read.span, read=read.text, rows=rows.text,
+                fix = None
+                if rows.orm == DJANGO and read.method in knowledge.served_by_prefetch:
+                    fix = eager_fix(rows, read.relations, facts, f'Add `prefetch_related("{read.path}")` to the query',
+                                    Applicability.UNSAFE)
+                finding = self.finding(facts, read.span, fix=fix, read=read.text, rows=rows.text,
                                        advice=_advice(rows.orm, read.path, read.method))
                 yield replace(finding, severity=severity_for(project, loop.function, facts.path))
 
