@@ -113,9 +113,17 @@ def cursor_call(project: Project, call: CallFact) -> DbCall | None:
     receiver, _, method = resolved.rpartition(".")
     knowledge = loop_queries()
     if method in knowledge.cursor_queries and receiver.endswith("()") and \
-            receiver[:-2].rpartition(".")[2] in knowledge.cursor_factories:
+            receiver[:-2].rpartition(".")[2] in knowledge.cursor_factories and _fixed_sql(call):
         return DbCall(call, DBAPI, method)
     return None
+
+
+def _fixed_sql(call: CallFact) -> bool:
+    """The statement is the same on every iteration (a literal, or a named constant):
+    a loop over different statements (`for sql in statements: cursor.execute(sql)`)
+    cannot become one query."""
+    sql = call.args[0] if call.args else None
+    return sql is not None and (sql.kind == "literal" or (sql.kind == "ref" and sql.value is not None))
 
 
 def element_model(project: Project, facts: ModuleFacts, loop: IterationFact) -> str | None:
