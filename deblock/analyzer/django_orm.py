@@ -90,6 +90,9 @@ def parse(project: Project, dotted: str | None) -> OrmChain | None:
     if not dotted:
         return None
     parts = dotted.split(".")
+    related = _related_manager(project, parts)
+    if related is not None:
+        return related
     for cut in range(len(parts) - 1, 0, -1):
         if any("(" in part for part in parts[:cut]):
             continue
@@ -99,12 +102,41 @@ def parse(project: Project, dotted: str | None) -> OrmChain | None:
     return None
 
 
-def _split(project: Project, model: str, rest: list[str]) -> OrmChain | None:
+def _related_manager(project: Project, parts: list[str]) -> OrmChain | None:
+    """`<instance>.books.filter()...`: a multi-valued relation's manager on a model instance
+    (`Author.objects.get()`, a parameter typed `Author`) acts as a manager of the related
+    model."""
+    from deblock.analyzer.models import model_graph  # the graph module imports this one
+
+    for index in range(2, len(parts) - 1):
+        base, name = ".".join(parts[:index]), parts[index]
+        if "(" in name or not parts[index - 1].endswith("()") and base not in project.classes:
+            continue
+        owner = _instance_model(project, base)
+        relation = model_graph(project).relation(owner, name) if owner else None
+        if relation is not None and relation.many and relation.target:
+            return _split(project, relation.target, parts[index:], manager=name)
+    return None
+
+
+def _instance_model(project: Project, base: str) -> str | None:
+    if base in project.classes:
+        return base if is_model(project, base) else None
+    if not base.endswith("()") or "(" in base[:-2]:
+        return None
+    chain = parse(project, base[:-2])
+    if chain is None or chain.final is None:
+        return None
+    final = chain.final.removeprefix("a") if chain.final.startswith("a") and chain.final[1:] in django_orm().returns_instance else chain.final
+    return chain.model if final in django_orm().returns_instance else None
+
+
+def _split(project: Project, model: str, rest: list[str], manager: str | None = None) -> OrmChain | None:
     orm = django_orm()
     head = rest[0]
     if len(rest) == 1 and not head.endswith("()"):  # `Book(...).save()` -> `app.models.Book.save`
         return OrmChain(model, None, (), head, INSTANCE) if head in orm.instance else None
-    known = managers(project, model)
+    known = managers(project, model) if manager is None else {manager: None}
     if head not in known:
         return None
     custom = _custom_methods(project, known[head])

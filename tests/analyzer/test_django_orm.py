@@ -186,3 +186,39 @@ def test_malformed_twin_rows_are_rejected(rows: list[dict[str, str]]) -> None:
 
     with pytest.raises(KnowledgeError):
         _twins(rows, "django.evaluating")
+
+
+RELATED = """\
+from django.db import models
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=100)
+
+
+class Book(models.Model):
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="books")
+"""
+
+
+@pytest.mark.parametrize(
+    ("dotted", "expected"),
+    [
+        ("app.models.Author.objects.get().books.all()", OrmChain("app.models.Book", "books", ("all",), None, QUERYSET)),
+        ("app.models.Author.objects.aget().books.count", OrmChain("app.models.Book", "books", (), "count", QUERYSET)),
+        ("app.models.Author.books.filter().first", OrmChain("app.models.Book", "books", ("filter",), "first", QUERYSET)),
+    ],
+)
+def test_parse_related_managers_on_instances(dotted: str, expected: OrmChain) -> None:
+    assert parse(project(RELATED), dotted) == expected
+
+
+@pytest.mark.parametrize(
+    "dotted",
+    [
+        "app.models.Author.objects.filter().books.all()",  # a QuerySet has no related manager
+        "app.models.Book.objects.get().author.save",  # single-valued: an instance, not a manager
+    ],
+)
+def test_parse_related_managers_rejects(dotted: str) -> None:
+    assert parse(project(RELATED), dotted) is None
