@@ -89,8 +89,16 @@ def parse(project: Project, dotted: str | None) -> OrmChain | None:
     it is not a Django ORM expression."""
     if not dotted:
         return None
+    cache: dict[str, OrmChain | None] = project.memo("django-parse", dict)
+    if dotted not in cache:
+        cache[dotted] = None  # guards the recursion through `_instance_model`
+        cache[dotted] = _parse(project, dotted)
+    return cache[dotted]
+
+
+def _parse(project: Project, dotted: str) -> OrmChain | None:
     parts = dotted.split(".")
-    related = _related_manager(project, parts)
+    related = _related_manager(project, parts) if "()." in dotted or len(parts) > 4 else None
     if related is not None:
         return related
     for cut in range(len(parts) - 1, 0, -1):

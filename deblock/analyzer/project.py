@@ -150,6 +150,13 @@ class Project:
             return []
         return [b for b in (self.resolve(base) for base in cls.bases) if b and b in self.classes and b != class_qualname]
 
+    def imports(self, package: str) -> bool:
+        """Does any module import `package` (or something under it)? A cheap gate for
+        framework passes that would otherwise resolve every class's bases."""
+        top = self.memo("imported-packages", lambda: frozenset(
+            imp.target.partition(".")[0] for module in self for imp in module.imports))
+        return package in top
+
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """A derived index computed once per project (e.g. a rule family's per-module
         matches, shared by several rules). Rules stay pure: the value depends only on facts."""

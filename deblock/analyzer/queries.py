@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from deblock.analyzer.django_orm import QUERYSET, parse
+from deblock.analyzer.django_orm import QUERYSET, OrmChain, parse
 from deblock.analyzer.facts.model import CallFact, ModuleFacts
 from deblock.analyzer.models import ModelGraph, model_graph
 from deblock.analyzer.project import Project
@@ -73,21 +73,25 @@ def calls_within(project: Project, facts: ModuleFacts, span: Span) -> list[CallF
 
 def rows_of(project: Project, facts: ModuleFacts, value: str | None, origins: tuple[Span, ...], text: str) -> Rows | None:
     """The multi-row query `value` is, or None (a single row, plain dicts, not a query)."""
-    resolved = (project.resolve(value) or value) if value else text  # `db.scalars(...)` on an untyped `db`
     graph = model_graph(project)
     if not graph.models:
         return None
+    resolved = (project.resolve(value) or value) if value else text  # `db.scalars(...)` on an untyped `db`
+    chain = parse(project, resolved)
+    if chain is not None:
+        calls = [c for span in origins for c in calls_within(project, facts, span)]
+        return _django_rows(project, facts, graph, chain, calls, origins, text)
+    if not origins or not any(m.orm == SQLALCHEMY for m in graph.models.values()):
+        return None
     calls = [c for span in origins for c in calls_within(project, facts, span)]
-    return _django_rows(project, facts, graph, resolved, calls, origins, text) or _sqlalchemy_rows(
-        project, facts, graph, resolved, calls, text)
+    return _sqlalchemy_rows(project, facts, graph, resolved, calls, text)
 
 
 # ------------------------------------------------------------------ Django
-def _django_rows(project: Project, facts: ModuleFacts, graph: ModelGraph, resolved: str, calls: list[CallFact],
+def _django_rows(project: Project, facts: ModuleFacts, graph: ModelGraph, chain: OrmChain, calls: list[CallFact],
                  origins: tuple[Span, ...], text: str) -> Rows | None:
-    chain = parse(project, resolved)
     knowledge = django_queries()
-    if chain is None or chain.kind != QUERYSET or chain.final is not None:
+    if chain.kind != QUERYSET or chain.final is not None:
         return None
     if knowledge.plain_rows & set(chain.chain) or graph.model(chain.model) is None:
         return None

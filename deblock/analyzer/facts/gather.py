@@ -432,8 +432,10 @@ class FactGatherer(ast.NodeVisitor):
         defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
         is_static = any(d.name == "builtins.staticmethod" for d in decorators)
         skip_first = bool(class_qualname) and not is_static and bool(positional)
-        if skip_first:  # methods only: serializer and admin display methods read relations on their arguments
-            frame.params = frozenset(a.arg for a in all_args if a is not positional[0])
+        if skip_first and len(all_args) == 2:
+            # `def get_total(self, order)`: serializer fields, admin display methods and
+            # `to_representation` read relations on their one argument.
+            frame.params = frozenset({all_args[1].arg})
         for index, a in enumerate(all_args):
             annotation = self.annotation(a.annotation)
             if index == 0 and class_qualname and not is_static and a in positional:
@@ -568,7 +570,8 @@ class FactGatherer(ast.NodeVisitor):
         value_type = self.resolve(node.value) if isinstance(node.value, (ast.Call, ast.Await)) else None
         if isinstance(node.value, (ast.Name, ast.Attribute)):
             value_type = self.resolve(node.value)  # aliases: `get = requests.get`
-        origins = self.origins(node.value) if isinstance(node.value, (ast.Call, ast.Attribute, ast.Subscript, ast.Await, ast.Name)) else ()
+        origins = self.origins(node.value) if self.stack[-1].kind == "function" and isinstance(
+            node.value, (ast.Call, ast.Attribute, ast.Subscript, ast.Await, ast.Name)) else ()
         for target in node.targets:
             if not isinstance(target, ast.Name):
                 self.visit(target)
@@ -647,21 +650,21 @@ class FactGatherer(ast.NodeVisitor):
         self.visit(node.value)
 
     def _attribute_chain(self, node: ast.Attribute) -> None:
+        fn = self._function_frame()
+        if fn is None or fn.kind != "function" or not (fn.is_async or fn.loop_kinds or fn.params):
+            return
         path: list[str] = []
+        links: list[ast.expr] = []
         inner: ast.expr = node
         head: ast.Attribute = node
         while isinstance(inner, ast.Attribute):
             path.append(inner.attr)
             head = inner
             inner = inner.value
-            self._chain_nodes.add(id(inner))
-        if not isinstance(inner, ast.Name):
+            links.append(inner)
+        if not isinstance(inner, ast.Name) or not (fn.is_async or fn.loop_kinds or inner.id in fn.params):
             return
-        fn = self._function_frame()
-        if fn is None or fn.kind != "function":
-            return
-        if not (fn.is_async or fn.loop_kinds or inner.id in fn.params):
-            return
+        self._chain_nodes.update(map(id, links))
         path.reverse()
         self.attributes.append(
             AttributeFact(
@@ -673,7 +676,7 @@ class FactGatherer(ast.NodeVisitor):
                 loop_depth=len(fn.loop_kinds),
                 span=self.span(head),
                 path=tuple(path),
-                chain_span=self.span(node),
+                chain_span=self.span(node) if node is not head else None,
             )
         )
 
@@ -918,8 +921,12 @@ def _spine(node: ast.expr) -> Iterator[ast.expr]:
 
 
 def _names_read(call: ast.Call) -> tuple[str, ...]:
-    names = {n.id for part in [*call.args, *(k.value for k in call.keywords)] for n in ast.walk(part)
-             if isinstance(n, ast.Name)}
+    names: set[str] = set()
+    for part in [*call.args, *(k.value for k in call.keywords)]:
+        if isinstance(part, ast.Name):
+            names.add(part.id)
+        elif not isinstance(part, ast.Constant):  # most arguments are names or literals
+            names.update(n.id for n in ast.walk(part) if isinstance(n, ast.Name))
     return tuple(sorted(names))
 
 

@@ -141,8 +141,8 @@ class CallFact:
 
 @dataclass(frozen=True)
 class AttributeFact:
-    """`name.attr...` read (not called) in an async function, in a loop, or on a
-    parameter of a method (serializer and admin display methods): what lazy ORM
+    """`name.attr...` read (not called) in an async function, in a loop, or on the one
+    argument of a method (serializer and admin display methods): what lazy ORM
     attributes (`request.user`, `book.author`) and N+1 rules look at.
 
     One fact per chain, at its longest read: `o.customer.address.city` is one fact with
@@ -157,7 +157,7 @@ class AttributeFact:
     loop_depth: int
     span: Span  # `name.attr`, the first link
     path: tuple[str, ...] = ()
-    chain_span: Span | None = None  # the whole chain as read
+    chain_span: Span | None = None  # the whole chain as read, when longer than `name.attr`
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,8 @@ CONNECT = "connect"
 
 
 def entry_points(project: Project) -> Iterator[EntryPoint]:
+    if not project.imports("celery"):
+        return
     yield from _tasks(project)
     yield from _task_classes(project)
     yield from _signal_handlers(project)
