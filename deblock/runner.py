@@ -76,7 +76,7 @@ def _recheck(path: str, file: SourceFile, result: CheckResult) -> Callable[[str]
     return recheck
 
 
-def apply_fixes(result: CheckResult, settings: Settings, unsafe: bool) -> tuple[dict[str, str], dict[str, str], list[Finding], list[Finding]]:
+def apply_fixes(result: CheckResult, unsafe: bool) -> tuple[dict[str, str], dict[str, str], list[Finding], list[Finding]]:
     """Fixed texts by path, original texts, findings whose fix was applied, and DBK900 errors."""
     from deblock.codemods.apply import fix_source, is_applicable  # LibCST loads only when fixing
 
@@ -157,7 +157,7 @@ def _fix(
     paths: Sequence[Path], result: CheckResult, settings: Settings, flags: Mapping[str, Any], write: bool
 ) -> tuple[CheckResult, list[Finding], list[Finding], str]:
     """Apply fixes (to disk, or only as a diff) and re-check: the report shows what remains."""
-    fixed, originals, applied, errors = apply_fixes(result, settings, settings.unsafe_fixes)
+    fixed, originals, applied, errors = apply_fixes(result, settings.unsafe_fixes)
     recheck = {"files": result.files, "use_cache": not flags["no_cache"], "jobs": flags["jobs"]}
     if not write:
         from deblock.codemods.apply import unified_diff

@@ -81,7 +81,8 @@ def rows_of(project: Project, facts: ModuleFacts, value: str | None, origins: tu
     if chain is not None:
         calls = [c for span in origins for c in calls_within(project, facts, span)]
         return _django_rows(project, facts, graph, chain, calls, origins, text)
-    if not origins or not any(m.orm == SQLALCHEMY for m in graph.models.values()):
+    has_sqlalchemy = project.memo("sqlalchemy-models", lambda: any(m.orm == SQLALCHEMY for m in graph.models.values()))
+    if not origins or not has_sqlalchemy:
         return None
     calls = [c for span in origins for c in calls_within(project, facts, span)]
     return _sqlalchemy_rows(project, facts, graph, resolved, calls, text)

@@ -59,7 +59,7 @@ def test_fixed_goldens(folder: Path, tmp_path: Path, update_golden: bool) -> Non
     shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("*.fixed", "__pycache__"))
     settings = _settings(copy).replace(unsafe_fixes=True)
     result = check([copy], settings, use_cache=False)
-    fixed, _, _, errors = apply_fixes(result, settings, unsafe=True)
+    fixed, _, _, errors = apply_fixes(result, unsafe=True)
     assert errors == [], [e.message for e in errors]
     goldens = {g.relative_to(folder).as_posix().removesuffix(".fixed") for g in folder.rglob("*.py.fixed")}
     for relpath, text in fixed.items():

@@ -29,9 +29,9 @@ from deblock.analyzer.models import Relation, model_graph
 from deblock.analyzer.project import Project
 from deblock.model import Applicability, Fix, Span
 from deblock.rules.queries._drf import class_assign, literal, parameter_reads
+from deblock.rules.queries._eager import SELECT_RELATED_KINDS
 
 REGISTER = frozenset({"django.contrib.admin.register", "django.contrib.admin.decorators.register"})
-_SINGLE = frozenset({"fk", "o2o", "reverse_o2o"})
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class DisplayRead:
 
     @property
     def many(self) -> bool:
-        return any(r.kind not in _SINGLE for r in self.relations)
+        return any(r.kind not in SELECT_RELATED_KINDS for r in self.relations)
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def display_reads(project: Project, admin: str, model: str, items: tuple[object,
     for item in (i for i in items if isinstance(i, str)):
         parts = item.split("__")
         relations = graph.follow(model, parts)
-        if relations and all(r.kind in _SINGLE for r in relations):
+        if relations and all(r.kind in SELECT_RELATED_KINDS for r in relations):
             yield DisplayRead(item, None, tuple(relations))  # str(obj.fk) or obj.fk.name
             continue
         fn, param = project_method(project, admin, item), 1

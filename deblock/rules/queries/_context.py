@@ -26,12 +26,12 @@ def served_functions(project: Project) -> frozenset[str]:
     return project.memo("served-functions", compute)
 
 
-def severity_for(project: Project, function: str, path: str, served: bool = False) -> Severity:
+def severity_for(project: Project, function: str, path: str) -> Severity:
     """ERROR on request paths, WARNING elsewhere, INFO in migrations/tests/scripts."""
     parts = path.split("/")
     if any(p in _LOW_PRIORITY_PARTS for p in parts[:-1]) or parts[-1].startswith("test_"):
         return Severity.INFO
-    if served or function in served_functions(project):
+    if function in served_functions(project):
         return Severity.ERROR
     owner = function.rpartition(".")[0]
     if owner in served_functions(project):

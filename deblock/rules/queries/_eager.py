@@ -17,7 +17,7 @@ from deblock.analyzer.queries import AFTER, DJANGO, Rows
 from deblock.model import Applicability, Fix
 from deblock.query_knowledge import sqlalchemy_queries
 
-_SINGLE_DJANGO = frozenset({"fk", "o2o", "reverse_o2o"})
+SELECT_RELATED_KINDS = frozenset({"fk", "o2o", "reverse_o2o"})
 
 
 def is_loaded(rows: Rows, relations: Sequence[Relation]) -> bool:
@@ -38,7 +38,7 @@ def is_loaded(rows: Rows, relations: Sequence[Relation]) -> bool:
 
 
 def django_method(relations: Sequence[Relation]) -> str:
-    return "select_related" if all(r.kind in _SINGLE_DJANGO for r in relations) else "prefetch_related"
+    return "select_related" if all(r.kind in SELECT_RELATED_KINDS for r in relations) else "prefetch_related"
 
 
 def advice(rows: Rows, relations: Sequence[Relation], facts: ModuleFacts) -> str:

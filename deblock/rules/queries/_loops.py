@@ -18,9 +18,6 @@ from deblock.analyzer.project import Project
 from deblock.analyzer.queries import DJANGO, Rows, rows_of
 from deblock.model import Span
 
-SINGLE_DJANGO = frozenset({"fk", "o2o", "reverse_o2o"})
-
-
 @dataclass(frozen=True)
 class RelationRead:
     span: Span  # the read as written, up to the last relation of the path

@@ -9,6 +9,7 @@ times and is left alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from deblock.analyzer.django_orm import INSTANCE, QUERYSET, OrmChain, parse
 from deblock.analyzer.facts.model import (
@@ -66,6 +67,7 @@ def reads_of(project: Project, facts: ModuleFacts, call: CallFact) -> set[str]:
     return names
 
 
+@cache
 def sync_method(name: str) -> str:
     """`aget` -> `get`: Django's async twins count as the method they mirror."""
     twins = {t.twin.rpartition(".")[2]: t.method.rpartition(".")[2]
