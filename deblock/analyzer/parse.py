@@ -108,6 +108,7 @@ def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFact
         calls=tuple(gatherer.calls),
         iterations=tuple(gatherer.iterations),
         attributes=tuple(gatherer.attributes),
+        stores=tuple(gatherer.stores),
         value_uses=tuple(gatherer.value_uses),
         await_loops=tuple(gatherer.await_loops),
         assigns=tuple(gatherer.assigns),

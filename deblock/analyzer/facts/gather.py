@@ -29,6 +29,7 @@ from deblock.analyzer.facts.model import (
     ImportFact,
     IterationFact,
     ParamFact,
+    StoreFact,
     ValueUseFact,
 )
 from deblock.analyzer.facts.resolve import (
@@ -46,6 +47,10 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _ARG_DEPTH = 2  # nesting kept for call arguments (`path("x", View.as_view())`)
 _ASSIGN_DEPTH = 5  # module-level values (`urlpatterns`, `DATABASES`) are kept deeper
 _LITERAL_STR_MAX = 200
+# Response writes the cache rules read (StoreFact): HTTP caching headers set by subscript
+# (`response["Cache-Control"] = ...`) and werkzeug/Starlette caching attributes.
+_CACHE_HEADERS = frozenset({"cache-control", "etag", "last-modified", "expires", "surrogate-control", "cdn-cache-control"})
+_CACHE_ATTRS = frozenset({"cache_control", "expires", "last_modified", "etag"})
 
 
 @dataclass(slots=True)
@@ -69,6 +74,7 @@ class _Frame:
     loop_assigned: list[set[str]] = field(default_factory=list)  # names bound in each open `for` body
     returned: str | None = None
     returned_origins: tuple[Span, ...] = ()
+    globals: set[str] = field(default_factory=set)  # names declared `global` in a function
 
 
 def _leaf_classes() -> frozenset[type]:
@@ -103,6 +109,7 @@ class FactGatherer(ast.NodeVisitor):
         self.await_loops: list[AwaitLoopFact] = []
         self._used_as: dict[int, str] = {}
         self.assigns: list[AssignFact] = []
+        self.stores: list[StoreFact] = []
         self._awaited: set[int] = set()
         self._offloaded: set[int] = set()
         self._class_attr_types: dict[str, dict[str, str]] = {}
@@ -573,6 +580,7 @@ class FactGatherer(ast.NodeVisitor):
         origins = self.origins(node.value) if self.stack[-1].kind == "function" and isinstance(
             node.value, (ast.Call, ast.Attribute, ast.Subscript, ast.Await, ast.Name)) else ()
         for target in node.targets:
+            self._store(target, "subscript")
             if not isinstance(target, ast.Name):
                 self.visit(target)
             self._bind_target(target, value_type)
@@ -617,6 +625,7 @@ class FactGatherer(ast.NodeVisitor):
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self.visit(node.value)
+        self._store(node.target, "augmented")
         self.visit(node.target)
         if isinstance(node.target, ast.Name):
             for names in self.stack[-1].loop_assigned:
@@ -624,6 +633,68 @@ class FactGatherer(ast.NodeVisitor):
         if self.stack[-1].kind == "module" and isinstance(node.target, ast.Name) and isinstance(node.op, ast.Add):
             # Recorded as one more assignment to the same name; readers merge them.
             self.assigns.append(AssignFact(node.target.id, self.arg(node.value, _ASSIGN_DEPTH), self.span(node)))
+
+    def visit_Global(self, node: ast.Global) -> None:
+        fn = self._function_frame()
+        if fn is not None:
+            fn.globals.update(node.names)
+
+    def visit_Delete(self, node: ast.Delete) -> None:
+        for target in node.targets:
+            self._store(target, "delete")
+            self.visit(target)
+
+    def _store(self, target: ast.expr, how: str) -> None:
+        """Record a write to module-level state or an HTTP caching header (StoreFact)."""
+        key: str | None = None
+        node = target
+        if isinstance(node, ast.Subscript):
+            if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+                key = node.slice.value
+            node = node.value
+        elif isinstance(node, ast.Attribute):
+            how = "attribute" if how == "subscript" else how
+        elif isinstance(node, ast.Name):
+            fn = self._function_frame()
+            if fn is None or node.id not in fn.globals:
+                return
+            how = "rebind" if how == "subscript" else how
+        else:
+            return
+        path: list[str] = []
+        root = node
+        while isinstance(root, ast.Attribute):
+            path.append(root.attr)
+            root = root.value
+        if not isinstance(root, ast.Name) or root.id in ("self", "cls"):
+            return
+        global_name = self._global_name(root.id)
+        header = key is not None and key.lower() in _CACHE_HEADERS
+        if global_name is None and not header and _CACHE_ATTRS.isdisjoint(path):
+            return
+        fn = self._function_frame()
+        frame = fn or self.stack[0]
+        self.stores.append(StoreFact(
+            target=self.text(node), root=root.id, global_name=global_name, key=key, how=how,
+            function=fn.qualname if fn else self.module,
+            in_async=bool(fn and fn.kind == "function" and fn.is_async),
+            loop_depth=len(frame.loop_kinds), span=self.span(target),
+        ))
+
+    def _global_name(self, name: str) -> str | None:
+        """`pkg.mod.name` when `name` here denotes a module-level variable, else None."""
+        innermost = True
+        for frame in reversed(self.stack):
+            if frame.kind == "class" and not innermost:
+                continue
+            innermost = False
+            if frame.kind == "module":
+                return f"{self.module}.{name}" if name in frame.bindings else None
+            if name in frame.globals:
+                return f"{self.module}.{name}"
+            if name in frame.bindings:
+                return None
+        return None
 
     def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
         if isinstance(node, ast.AsyncWith):

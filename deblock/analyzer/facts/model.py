@@ -238,6 +238,28 @@ class AssignFact:
 
 
 @dataclass(frozen=True)
+class StoreFact:
+    """A write into shared state or a response: `_cache[key] = v`, `del _cache[key]`,
+    `COUNT += 1` / `_tags = {}` on a `global`, `response["Cache-Control"] = ...`,
+    `resp.cache_control.max_age = 60`.
+
+    Kept only when the root name is a module-level name (process-wide state), or the
+    write sets an HTTP caching header or attribute (the cache rules read both); writes to
+    locals and `self` are not recorded.
+    """
+
+    target: str  # as written, without the subscript (`_cache`, `response.headers`, `resp.cache_control.max_age`)
+    root: str  # the root name (`_cache`, `response`)
+    global_name: str | None  # `pkg.mod._cache` when the root is a module-level name, else None
+    key: str | None  # a string-literal subscript key (`"Cache-Control"`)
+    how: str  # "subscript", "delete", "augmented", "attribute" or "rebind" (assigning a `global` name)
+    function: str  # enclosing function's qualname, or the module name
+    in_async: bool
+    loop_depth: int
+    span: Span  # the whole target
+
+
+@dataclass(frozen=True)
 class SuppressionFact:
     line: int
     codes: tuple[str, ...] | None  # None means every code
@@ -269,6 +291,7 @@ class ModuleFacts:
     value_uses: tuple[ValueUseFact, ...] = ()
     await_loops: tuple[AwaitLoopFact, ...] = ()
     assigns: tuple[AssignFact, ...] = ()
+    stores: tuple[StoreFact, ...] = ()
     suppressions: tuple[SuppressionFact, ...] = ()
     syntax_error: SyntaxErrorFact | None = None
     internal_error: str | None = None  # deblock could not analyse the file (reported as DBK900)

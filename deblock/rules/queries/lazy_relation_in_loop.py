@@ -7,7 +7,7 @@ from deblock.analyzer.facts.model import ModuleFacts
 from deblock.analyzer.project import Project
 from deblock.model import Applicability, Finding, FixAvailability
 from deblock.rules._base import Invalid, Rule
-from deblock.rules.queries._context import severity_for
+from deblock.rules._context import severity_for
 from deblock.rules.queries._eager import KINDS, advice, eager_fix, is_loaded
 from deblock.rules.queries._loops import loop_rows, relation_reads
 

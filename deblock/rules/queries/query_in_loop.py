@@ -11,7 +11,7 @@ from deblock.orm_knowledge import django_orm
 from deblock.query_knowledge import django_queries, loop_queries, sqlalchemy_queries
 from deblock.rules._base import Invalid, Rule
 from deblock.rules.queries import _per_item as item
-from deblock.rules.queries._context import severity_for
+from deblock.rules._context import severity_for
 from deblock.rules.queries._per_item import DbCall
 
 _M = "# file: app/models.py\nfrom django.db import models\n\nclass Book(models.Model):\n    title = models.CharField(max_length=200)\n"

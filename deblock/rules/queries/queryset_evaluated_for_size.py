@@ -8,7 +8,7 @@ from deblock.analyzer.facts.model import ArgFact, ModuleFacts
 from deblock.analyzer.project import Project
 from deblock.model import Finding, Span
 from deblock.rules._base import Invalid, Rule
-from deblock.rules.queries._context import severity_for
+from deblock.rules._context import severity_for
 
 _V = "# file: app/views.py\nfrom app.models import Book\n\n"
 _M = "# file: app/models.py\nfrom django.db import models\n\nclass Book(models.Model):\n    stock = models.IntegerField()\n"

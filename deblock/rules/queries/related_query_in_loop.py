@@ -9,7 +9,7 @@ from deblock.analyzer.queries import DJANGO
 from deblock.model import Applicability, Finding, FixAvailability
 from deblock.query_knowledge import django_queries, sqlalchemy_queries
 from deblock.rules._base import Invalid, Rule
-from deblock.rules.queries._context import severity_for
+from deblock.rules._context import severity_for
 from deblock.rules.queries._eager import eager_fix, is_loaded
 from deblock.rules.queries._loops import loop_rows, relation_reads
 

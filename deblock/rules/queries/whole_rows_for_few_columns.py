@@ -9,7 +9,7 @@ from deblock.analyzer.project import Project
 from deblock.analyzer.queries import DJANGO, Rows, calls_within
 from deblock.model import Applicability, Finding, Fix, FixAvailability
 from deblock.rules._base import Invalid, Rule
-from deblock.rules.queries._context import severity_for
+from deblock.rules._context import severity_for
 from deblock.rules.queries._loops import loop_rows
 
 _M = "# file: app/models.py\nfrom django.db import models\n\nclass Customer(models.Model):\n    name = models.CharField()\n\nclass Order(models.Model):\n    customer = models.ForeignKey(Customer, on_delete=models.CASCADE)\n    number = models.CharField()\n    total = models.IntegerField()\n    paid = models.BooleanField()\n"

@@ -10,7 +10,7 @@ from deblock.model import Finding
 from deblock.query_knowledge import django_queries, loop_queries
 from deblock.rules._base import Invalid, Rule
 from deblock.rules.queries import _per_item as item
-from deblock.rules.queries._context import severity_for
+from deblock.rules._context import severity_for
 from deblock.rules.queries._per_item import DbCall
 
 _V = "# file: app/views.py\nfrom app.models import Book\n\n"
