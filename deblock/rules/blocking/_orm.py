@@ -147,6 +147,19 @@ def _django_hits(facts: ModuleFacts, project: Project) -> Iterator[Hit]:
             yield Hit(call.span, "testing a QuerySet's truth", "use `await qs.aexists()`")
         elif chain.final in orm.chainable and call.used_as == "subscript":
             yield Hit(call.span, "indexing a QuerySet", "use `await qs.afirst()` or `await qs[i:i + 1].aget()`")
+    for use in facts.value_uses:
+        # `qs = Book.objects.filter(...)`, then `if qs:` / `qs[0]`: the QuerySet runs its query here.
+        if not use.in_async:
+            continue
+        chain = parse(project, project.resolve(use.value) or use.value)
+        if chain is None or chain.kind != QUERYSET or chain.final is not None:
+            continue
+        if use.how == "test":
+            yield Hit(use.span, f"testing the QuerySet `{use.name}`'s truth", "use `await qs.aexists()`",
+                      function=use.function)
+        else:
+            yield Hit(use.span, f"indexing the QuerySet `{use.name}`",
+                      "use `await qs.afirst()` or `await qs[i:i + 1].aget()`", function=use.function)
     for loop in facts.iterations:
         if loop.is_async or not loop.in_async:
             continue
