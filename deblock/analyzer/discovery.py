@@ -31,7 +31,12 @@ class SourceFile:
 
 
 def _package_prefix(folder: str, memo: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
-    """Package names from the nearest ancestor without `__init__.py` down to `folder`."""
+    """Package names from the nearest ancestor without `__init__.py` down to `folder`.
+
+    A folder without `__init__.py` inside a package is a namespace portion of it
+    (`pkg/models/users.py` imports as `pkg.models.users` when only `pkg/` has an
+    `__init__.py`), so it keeps its parent's prefix.
+    """
     known = memo.get(folder)
     if known is not None:
         return known
@@ -40,7 +45,8 @@ def _package_prefix(folder: str, memo: dict[str, tuple[str, ...]]) -> tuple[str,
     )
     parent = os.path.dirname(folder)
     if not is_package:
-        prefix: tuple[str, ...] = ()
+        outer = _package_prefix(parent, memo) if parent != folder else ()
+        prefix: tuple[str, ...] = (*outer, os.path.basename(folder)) if outer else ()
     elif parent == folder:
         prefix = (os.path.basename(folder),)
     else:

@@ -222,7 +222,10 @@ def test_symlinked_directories_are_not_followed(tmp_path: Path) -> None:
         pytest.param("src/shop/api/v1/__init__.py", "shop.api.v1", True, id="nested-package-init"),
         pytest.param("src/shop/stubs.pyi", "shop.stubs", False, id="stub"),
         pytest.param("tools/run.py", "run", False, id="folder-without-init"),
-        pytest.param("src/shop/nopkg/loose.py", "loose", False, id="gap-in-packages"),
+        # A folder without `__init__.py` inside a package is a namespace portion of it:
+        # Python imports `shop.nopkg.loose` (open-webui lays out `open_webui/models/` so).
+        pytest.param("src/shop/nopkg/loose.py", "shop.nopkg.loose", False, id="namespace-folder-in-package"),
+        pytest.param("src/shop/nopkg/deeper/more.py", "shop.nopkg.deeper.more", False, id="nested-namespace-folders"),
         pytest.param("typed/__init__.pyi", "typed", True, id="stub-package"),
         pytest.param("typed/mod.pyi", "typed.mod", False, id="module-in-stub-package"),
     ],
@@ -237,6 +240,7 @@ def test_module_names(tmp_path: Path, relative: str, module: str, is_package: bo
         "src/shop/api/v1/__init__.py": "",
         "src/shop/api/v1/views.py": "",
         "src/shop/nopkg/loose.py": "",
+        "src/shop/nopkg/deeper/more.py": "",
         "tools/run.py": "",
         "typed/__init__.pyi": "",
         "typed/mod.pyi": "",

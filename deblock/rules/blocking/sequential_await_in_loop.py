@@ -7,7 +7,7 @@ from deblock.analyzer.project import Project
 from deblock.model import Applicability, Finding, FixAvailability
 from deblock.rules._base import Invalid, Rule
 from deblock.rules.blocking._matching import short_name
-from deblock.rules.blocking._serial import SERIAL_FUNCTIONS, SERIAL_METHODS, SERIAL_PREFIXES, SERIAL_RECEIVERS
+from deblock.rules.blocking._serial import SERIAL_PREFIXES, independent_call, serial_functions
 
 class SequentialAwaitInLoop(Rule):
     """
@@ -128,7 +128,7 @@ class SequentialAwaitInLoop(Rule):
         callee = project.resolve(loop.callee) or loop.callee or ""
         if callee.startswith(SERIAL_PREFIXES):
             return False
-        receiver, _, method = loop.callee_text.rpartition(".")
-        if not receiver:
-            return method not in SERIAL_FUNCTIONS
-        return method not in SERIAL_METHODS and receiver.rpartition(".")[2] not in SERIAL_RECEIVERS
+        if not independent_call(loop.callee_text):
+            return False
+        target = project.callee(loop.callee)
+        return target is None or target.qualname not in serial_functions(project)
