@@ -121,13 +121,14 @@ def find_blocking(name: str) -> BlockingCall | None:
     return wide if wide is not None and method not in wide.exceptions else None
 
 
-def _catalogue_files() -> list[tuple[str, dict]]:
+@cache
+def _catalogue_files() -> tuple[tuple[str, dict], ...]:
     folder = resources.files("deblock.data").joinpath("blocking")
-    return [
+    return tuple(
         (entry.name, tomllib.loads(entry.read_text(encoding="utf-8")))
         for entry in sorted(folder.iterdir(), key=lambda e: e.name)
         if entry.name.endswith(".toml")
-    ]
+    )
 
 
 @cache

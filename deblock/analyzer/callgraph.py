@@ -94,11 +94,13 @@ class CallGraph:
                 if target is not None:
                     self._add_edge(call.function, target.qualname, CallSite(module.path, call))
                     continue
+                if call.offloaded or call.function in self._direct:
+                    continue  # only a function's first blocking call is kept
                 resolved = project.resolve(call.callee) or ""
                 entry = find_blocking(resolved) or (custom(resolved) if custom and resolved else None)
                 if entry is None and resolved:
                     entry = _orm_entry(call, project, resolved)
-                if entry is not None and not call.offloaded and call.function not in self._direct:
+                if entry is not None:
                     self._direct[call.function] = (CallSite(module.path, call), entry, resolved)
 
     def _add_edge(self, caller: str, callee: str, site: CallSite) -> None:

@@ -29,6 +29,8 @@ CONSUMER_SUFFIX = "Consumer"
 
 
 def entry_points(project: Project) -> Iterator[EntryPoint]:
+    if not project.imports("channels"):
+        return  # no consumer can derive from a package nobody imports
     for module, qualname in project_classes(project):
         flavour = _flavour(project, qualname)
         if flavour is None:
