@@ -17,7 +17,14 @@ from typing import Any, TypeVar
 import click
 
 from deblock import __version__
-from deblock.config import ConfigError, Settings, apply_table, load, tomllib, validate_selector
+from deblock.config import (
+    ConfigError,
+    Settings,
+    apply_table,
+    load,
+    tomllib,
+    validate_selector,
+)
 from deblock.reporters import FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -44,7 +51,7 @@ class DeblockGroup(click.Group):
             sys.exit(1)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
             raise
-        except Exception as exc:  # noqa: BLE001 - the promise is "never a traceback"
+        except Exception as exc:
             if os.environ.get("DEBLOCK_DEBUG"):
                 raise
             _fail(f"internal error: {type(exc).__name__}: {exc} (set DEBLOCK_DEBUG=1 for a traceback)")
@@ -153,6 +160,62 @@ def check(paths: tuple[Path, ...], **kwargs: Any) -> None:
     from deblock.runner import run_check
 
     sys.exit(run_check(paths, kwargs, _settings))
+
+
+_PLAN_FORMATS = ("rich", "json", "mermaid", "dot", "html")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--entry", "entries", multiple=True, metavar="QUALNAME",
+              help="Entry point (or function) to plan from: a qualname or a glob like `app.views.*`. Repeatable.")
+@click.option("--all-views", is_flag=True, help="Plan from every HTTP entry point (views, routes, viewsets); the default.")
+@click.option("--format", "output_format", type=click.Choice(_PLAN_FORMATS), default="rich", show_default=True)
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False), help="Write the plan to a file instead of stdout.")
+@click.option("--exclude", multiple=True, help="Globs to exclude, replacing the defaults.")
+@click.option("--extend-exclude", multiple=True, help="Globs to exclude in addition to the defaults.")
+@click.option("--config", help="A config file, or an inline `key = value` override.")
+@click.option("--isolated", is_flag=True, help="Ignore all config files.")
+@click.option("-n", "--no-cache", is_flag=True, help="Do not read or write the facts cache.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes for parsing (default: CPU count).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+def plan(paths: tuple[Path, ...], entries: tuple[str, ...], all_views: bool, output_format: str,
+         output_file: str | None, **kwargs: Any) -> None:
+    """Plan a sync-to-async migration: which functions become async from the chosen entry
+    points, every await, library swap and bridge, in order (leaves first)."""
+    from deblock.analyzer.discovery import discover
+    from deblock.analyzer.project import Project
+    from deblock.engine import gather_facts, paused_gc, read_sources
+    from deblock.migration.plan import PlanError, build_plan
+    from deblock.migration.render import render
+
+    targets = list(paths) or [Path(".")]
+    missing = [str(p) for p in targets if not p.exists()]
+    if missing:
+        raise ConfigError(f"{missing[0]}: no such file or directory")
+    flags = dict.fromkeys(("select", "extend_select", "ignore", "per_file_ignores", "force_exclude",
+                           "no_respect_gitignore", "target_version", "async_library", "cache_dir", "unsafe_fixes"))
+    settings = _settings(targets, kwargs["config"], kwargs["isolated"], exclude=kwargs["exclude"],
+                         extend_exclude=kwargs["extend_exclude"], **flags)
+    files = discover(targets, settings)
+    if not files:
+        raise ConfigError("no Python files to analyse")
+    with paused_gc():
+        sources, keys, errors = read_sources(files)
+        facts = gather_facts(files, settings, sources, keys, use_cache=not kwargs["no_cache"], jobs=kwargs["jobs"])
+        project = Project(facts, settings)
+    for error in errors:
+        click.echo(f"deblock: warning: {error}", err=True)
+    try:
+        result = build_plan(project, entries, all_views)
+    except PlanError as exc:
+        raise ConfigError(str(exc)) from None
+    color = {"always": True, "never": False}.get(kwargs["color"], sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+    text = render(result, output_format, color=bool(color) and output_file is None)
+    if output_file:
+        Path(output_file).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False, color=bool(color))
 
 
 @main.command()

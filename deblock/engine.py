@@ -256,12 +256,15 @@ def check(
 
 def _run_key(settings: Settings, keys: Mapping[str, str]) -> str:
     """Everything a run's findings depend on: deblock's code, the settings, every file,
-    and the dependency declarations rules read (the project's Django version)."""
+    the dependency declarations rules read (the project's Django version) and the
+    deployment files that tell how many workers run (DBK406)."""
     from deblock.analyzer.dependencies import dependency_files
+    from deblock.analyzer.deployment import candidate_files
 
     digest = hashlib.sha256(code_hash().encode())
     digest.update(repr(settings).encode())
-    for path in dependency_files(settings.root):
+    deployment = [settings.root / relative for relative, _ in candidate_files(settings.root, keys)]
+    for path in [*dependency_files(settings.root), *deployment]:
         try:
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
         except OSError:

@@ -109,6 +109,7 @@ def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFact
         iterations=tuple(gatherer.iterations),
         attributes=tuple(gatherer.attributes),
         stores=tuple(gatherer.stores),
+        handlers=tuple(gatherer.handlers),
         value_uses=tuple(gatherer.value_uses),
         await_loops=tuple(gatherer.await_loops),
         assigns=tuple(gatherer.assigns),

@@ -92,3 +92,14 @@ def test_dependency_files_are_part_of_the_key(tree: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(engine, "run_rules", lambda *a, **k: calls.append(1) or real(*a, **k))
     engine.check([tree], settings(tree))
     assert calls == [1], "a changed requirements file must recompute"
+
+
+def test_deployment_files_are_part_of_the_key(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tree / "Procfile").write_text("web: gunicorn app:app\n")
+    engine.check([tree], settings(tree))
+    (tree / "Procfile").write_text("web: gunicorn app:app --workers 4\n")
+    calls = []
+    real = engine.run_rules
+    monkeypatch.setattr(engine, "run_rules", lambda *a, **k: calls.append(1) or real(*a, **k))
+    engine.check([tree], settings(tree))
+    assert calls == [1], "a changed Procfile must recompute (DBK406 reads the worker count)"

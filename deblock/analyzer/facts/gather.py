@@ -26,6 +26,7 @@ from deblock.analyzer.facts.model import (
     DecoratorFact,
     AttributeFact,
     FunctionFact,
+    HandlerFact,
     ImportFact,
     IterationFact,
     ParamFact,
@@ -110,6 +111,7 @@ class FactGatherer(ast.NodeVisitor):
         self._used_as: dict[int, str] = {}
         self.assigns: list[AssignFact] = []
         self.stores: list[StoreFact] = []
+        self.handlers: list[HandlerFact] = []
         self._awaited: set[int] = set()
         self._offloaded: set[int] = set()
         self._class_attr_types: dict[str, dict[str, str]] = {}
@@ -577,6 +579,8 @@ class FactGatherer(ast.NodeVisitor):
         value_type = self.resolve(node.value) if isinstance(node.value, (ast.Call, ast.Await)) else None
         if isinstance(node.value, (ast.Name, ast.Attribute)):
             value_type = self.resolve(node.value)  # aliases: `get = requests.get`
+        if value_type is None or value_type.startswith(("builtins.dict.", "collections.")):
+            value_type = self._item_of_global(node.value) or value_type  # never hides a known type
         origins = self.origins(node.value) if self.stack[-1].kind == "function" and isinstance(
             node.value, (ast.Call, ast.Attribute, ast.Subscript, ast.Await, ast.Name)) else ()
         for target in node.targets:
@@ -604,7 +608,8 @@ class FactGatherer(ast.NodeVisitor):
             annotation = self.resolve(node.value)
         self._bind_target(node.target, annotation)
         if self.stack[-1].kind == "module" and isinstance(node.target, ast.Name) and node.value is not None:
-            self.assigns.append(AssignFact(node.target.id, self.arg(node.value, _ASSIGN_DEPTH), self.span(node)))
+            self.assigns.append(AssignFact(node.target.id, self.arg(node.value, _ASSIGN_DEPTH), self.span(node),
+                                           self.annotation_args(node.annotation)))
 
     def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
         self.visit(node.value)
@@ -614,6 +619,41 @@ class FactGatherer(ast.NodeVisitor):
         frames[-1].bindings[node.target.id] = value_type
         for names in frames[-1].loop_assigned:
             names.add(node.target.id)
+
+    def visit_Try(self, node: ast.Try) -> None:
+        """Record the handlers that catch cancellation (HandlerFact), then visit as usual."""
+        fn = self._function_frame()
+        for handler in node.handlers:
+            caught = self._broad_catch(handler.type)
+            if caught is None or not node.body:
+                continue
+            start = self.span(handler)
+            end = self.span(handler.type) if handler.type is not None else Span(
+                start.line, start.col, start.line, start.col + len("except"))
+            body = Span(self.span(node.body[0]).line, self.span(node.body[0]).col,
+                        self.span(node.body[-1]).end_line, self.span(node.body[-1]).end_col)
+            self.handlers.append(HandlerFact(
+                caught=caught,
+                function=fn.qualname if fn else self.module,
+                in_async=bool(fn and fn.kind == "function" and fn.is_async),
+                reraises=any(isinstance(n, ast.Raise) for n in _same_scope_walk(handler.body)),
+                body_awaits=any(isinstance(n, (ast.Await, ast.AsyncFor, ast.AsyncWith))
+                                for n in _same_scope_walk(node.body)),
+                body_span=body,
+                span=Span(start.line, start.col, end.end_line, end.end_col),
+            ))
+        self.generic_visit(node)
+
+    visit_TryStar = visit_Try  # type: ignore[assignment]
+
+    def _broad_catch(self, node: ast.expr | None) -> str | None:
+        """"bare" for `except:`, "BaseException" when the handler names BaseException, else None."""
+        if node is None:
+            return "bare"
+        items = node.elts if isinstance(node, ast.Tuple) else [node]
+        if any(isinstance(i, (ast.Name, ast.Attribute)) and self.resolve(i) == "builtins.BaseException" for i in items):
+            return "BaseException"
+        return None
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if node.type is not None:
@@ -668,7 +708,7 @@ class FactGatherer(ast.NodeVisitor):
             root = root.value
         if not isinstance(root, ast.Name) or root.id in ("self", "cls"):
             return
-        global_name = self._global_name(root.id)
+        global_name = self._global_name(root.id) or self._alias_of_item(root.id)
         header = key is not None and key.lower() in _CACHE_HEADERS
         if global_name is None and not header and _CACHE_ATTRS.isdisjoint(path):
             return
@@ -680,6 +720,28 @@ class FactGatherer(ast.NodeVisitor):
             in_async=bool(fn and fn.kind == "function" and fn.is_async),
             loop_depth=len(frame.loop_kinds), span=self.span(target),
         ))
+
+    def _item_of_global(self, value: ast.expr) -> str | None:
+        """`pkg.mod._cache[]` for `_cache[k]`, `_cache.get(k)` or `_cache.setdefault(k, [])` in a
+        function: a local bound to it holds an item of module-level state, so writes through the
+        local (`history.append(pk)`, `del history[:-20]`) change that state (DBK406)."""
+        if self.stack[-1].kind != "function":
+            return None
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in (
+                "get", "setdefault"):
+            value = value.func.value
+        elif isinstance(value, ast.Subscript):
+            value = value.value
+        else:
+            return None
+        global_name = self._global_name(value.id) if isinstance(value, ast.Name) else None
+        return f"{global_name}[]" if global_name else None
+
+    def _alias_of_item(self, name: str) -> str | None:
+        """The global whose item the local `name` holds (see `_item_of_global`), else None."""
+        fn = self._function_frame()
+        bound = fn.bindings.get(name) if fn is not None else None
+        return bound[:-2] if bound and bound.endswith("[]") and bound.startswith(self.module + ".") else None
 
     def _global_name(self, name: str) -> str | None:
         """`pkg.mod.name` when `name` here denotes a module-level variable, else None."""
@@ -982,6 +1044,16 @@ class FactGatherer(ast.NodeVisitor):
             self._offloaded.add(id(node))
         elif isinstance(node, ast.Call) and self.resolve(node.func) == PARTIAL and node.args:
             self._mark_offloaded(node.args[0])  # partial(fn, *args): fn is what runs
+
+
+def _same_scope_walk(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every node under `body`, not descending into nested defs, lambdas or classes."""
+    todo: list[ast.AST] = list(body)
+    while todo:
+        node = todo.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            todo.extend(ast.iter_child_nodes(node))
 
 
 def _spine(node: ast.expr) -> Iterator[ast.expr]:

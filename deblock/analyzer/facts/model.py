@@ -235,6 +235,9 @@ class AssignFact:
     name: str
     value: ArgFact
     span: Span
+    # Resolved names inside an annotation (`tasks: dict[str, asyncio.Task] = {}` ->
+    # `builtins.str`, `asyncio.Task`): what a module-level container holds.
+    annotation_args: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -257,6 +260,20 @@ class StoreFact:
     in_async: bool
     loop_depth: int
     span: Span  # the whole target
+
+
+@dataclass(frozen=True)
+class HandlerFact:
+    """An `except:` or `except BaseException:` handler (alone or in a tuple): the handlers
+    that catch `asyncio.CancelledError` (a `BaseException` since Python 3.8)."""
+
+    caught: str  # "bare" or "BaseException"
+    function: str  # enclosing function's qualname, or the module name
+    in_async: bool
+    reraises: bool  # the handler body has a `raise` (nested defs excluded)
+    body_awaits: bool  # the `try` body awaits (await / async for / async with), so cancellation can land there
+    body_span: Span  # the `try` body, first statement to last
+    span: Span  # `except` up to the end of the caught type (just `except` when bare)
 
 
 @dataclass(frozen=True)
@@ -292,6 +309,7 @@ class ModuleFacts:
     await_loops: tuple[AwaitLoopFact, ...] = ()
     assigns: tuple[AssignFact, ...] = ()
     stores: tuple[StoreFact, ...] = ()
+    handlers: tuple[HandlerFact, ...] = ()
     suppressions: tuple[SuppressionFact, ...] = ()
     syntax_error: SyntaxErrorFact | None = None
     internal_error: str | None = None  # deblock could not analyse the file (reported as DBK900)

@@ -1,0 +1,1 @@
+"""DBK5xx: async-migration hazards that are bugs today (see `deblock/migration/hazards.py`)."""
