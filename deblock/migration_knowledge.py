@@ -164,3 +164,17 @@ def parse(text: str) -> MigrationKnowledge:
 @cache
 def migration_knowledge() -> MigrationKnowledge:
     return parse(resources.files("deblock.data").joinpath("migration.toml").read_text(encoding="utf-8"))
+
+
+@cache
+def callbacks_by_name() -> dict[str, tuple[Callback, ...]]:
+    """The callback rows indexed by the last name of each callable pattern (`sorted` for
+    `builtins:sorted`), so a call looks up its few candidate rows instead of matching
+    every pattern (find_hazards runs this for every call in the project)."""
+    index: dict[str, list[Callback]] = {}
+    for row in migration_knowledge().callbacks:
+        for pattern in row.callables:
+            rows = index.setdefault(pattern.rpartition(":")[2].rpartition(".")[2], [])
+            if row not in rows:
+                rows.append(row)
+    return {name: tuple(rows) for name, rows in index.items()}

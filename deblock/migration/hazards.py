@@ -26,7 +26,12 @@ from deblock.migration._hooks import (
     must_stay_sync,
     short,
 )
-from deblock.migration_knowledge import matches, matches_any, migration_knowledge
+from deblock.migration_knowledge import (
+    callbacks_by_name,
+    matches,
+    matches_any,
+    migration_knowledge,
+)
 from deblock.model import Span
 
 __all__ = ["Hazard", "find_hazards", "hazards_for", "must_stay_sync"]
@@ -178,7 +183,7 @@ def _call(project: Project, module: ModuleFacts, call: CallFact, becoming: froze
         first = call.args[0] if call.args else None
         if first is not None and first.kind == "ref" and _is_thread_local(project, first.value, locals_):
             yield _thread_local_hazard(project, module, caller, call.span, str(first.value), call.in_async)
-    for row in knowledge.callbacks:
+    for row in callbacks_by_name().get(callee.rpartition(".")[2], ()):
         if not matches_any(callee, row.callables):
             continue
         arg = dict(call.keywords).get(row.keyword) if row.keyword else (
