@@ -105,9 +105,8 @@ class FactoryWriter:
         return module.with_changes(body=body)
 
 
-class HoistToCachedFactory(SpanCodemod):
-    NAME = "hoist_to_cached_factory"
-    DESCRIPTION = "Build a pooled object once per process through a cached module-level factory."
+class FactoryCodemod(SpanCodemod):
+    """A codemod that may add cached module-level factories (through a FactoryWriter)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -118,6 +117,11 @@ class HoistToCachedFactory(SpanCodemod):
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         return self.writer.finish(updated_node)
+
+
+class HoistToCachedFactory(FactoryCodemod):
+    NAME = "hoist_to_cached_factory"
+    DESCRIPTION = "Build a pooled object once per process through a cached module-level factory."
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         fix = self.fix_for(original_node)

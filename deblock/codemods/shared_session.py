@@ -10,28 +10,15 @@ Fix arguments:
 
 from __future__ import annotations
 
-from typing import Any
-
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
 
-from deblock.codemods._base import SpanCodemod
-from deblock.codemods.hoist_to_cached_factory import FactoryWriter
+from deblock.codemods.hoist_to_cached_factory import FactoryCodemod
 
 
-class SharedSession(SpanCodemod):
+class SharedSession(FactoryCodemod):
     NAME = "shared_session"
     DESCRIPTION = "Send a module-level requests call through a shared Session."
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.writer = FactoryWriter(self)
-
-    def visit_Module(self, node: cst.Module) -> None:
-        self.writer.start(node)
-
-    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        return self.writer.finish(updated_node)
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         fix = self.fix_for(original_node)
