@@ -17,7 +17,7 @@ from dataclasses import replace
 from deblock.analyzer.facts.model import ArgFact, CallFact, ModuleFacts
 from deblock.analyzer.project import Project
 from deblock.model import Finding, Fix
-from deblock.pooling_knowledge import Constructor, constructors
+from deblock.pooling_knowledge import Constructor, constructors, pool_settings
 from deblock.rules._base import Rule
 from deblock.rules.pooling._hot import hot_context
 
@@ -44,6 +44,8 @@ def built_per_call(rule: Rule, facts: ModuleFacts, project: Project, kind: str) 
         built = constructor_of(project, call)
         if built is None or built.kind != kind or any(k in built.shared_pool for k, _ in call.keywords):
             continue  # `redis.Redis(connection_pool=POOL)` borrows a shared pool: cheap
+        if _without_pool(project, call):
+            continue  # `create_engine(url, poolclass=NullPool)` per call is deliberate (superset: per-user engines)
         hot = hot_context(project, facts, call, is_async=built.is_async)
         if hot is None:
             continue
@@ -52,6 +54,13 @@ def built_per_call(rule: Rule, facts: ModuleFacts, project: Project, kind: str) 
                                function=call.function.rpartition(".")[2], why=hot.why,
                                advice=_advice(built, call, fix))
         yield replace(finding, severity=hot.severity)
+
+
+def _without_pool(project: Project, call: CallFact) -> bool:
+    """The engine is built with `poolclass=NullPool`: no pool is thrown away per call."""
+    pool = dict(call.keywords).get("poolclass")
+    return (pool is not None and pool.kind == "ref"
+            and (project.resolve(str(pool.value)) or pool.value) in pool_settings().no_pool)
 
 
 def _advice(built: Constructor, call: CallFact, fix: Fix | None) -> str:
