@@ -176,6 +176,36 @@ def test_flask_entry_points_point_at_their_declaration() -> None:
     assert (view.path, view.span.line) == ("blog/app.py", 33)
 
 
+def test_flask_appbuilder_exposed_methods_are_routes() -> None:
+    project = build({
+        "app/api.py": """
+            from flask_appbuilder import BaseView, expose
+            from flask_appbuilder.api import BaseApi, expose as expose_api
+
+            class ChartRestApi(BaseApi):
+                @expose_api("/<pk>", methods=("GET", "PUT"))
+                def get(self, pk):
+                    pass
+
+            class Dashboard(BaseView):
+                @expose("/list/")
+                def list(self):
+                    pass
+
+                def helper(self):
+                    pass
+
+            @expose("/not-a-method")
+            def loose():
+                pass
+        """,
+    })
+    assert rows(project, "flask") == {
+        ("app.api.ChartRestApi.get", "flask", "route", SYNC, "/<pk>", ("GET", "PUT")),
+        ("app.api.Dashboard.list", "flask", "route", SYNC, "/list/", ("GET",)),
+    }
+
+
 def test_quart_runs_sync_views_in_an_executor() -> None:
     project = build({
         "chat/app.py": """

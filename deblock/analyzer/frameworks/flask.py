@@ -57,12 +57,17 @@ HOOKS = frozenset({
     "before_websocket", "after_websocket",
 })
 ADD_URL_RULE = "add_url_rule"
+# Flask-AppBuilder (Superset, Airflow 2): `@expose("/url", methods=[...])` on the methods of
+# its view and API classes registers a Flask route (GET when `methods` is not given).
+APPBUILDER = "flask_appbuilder."
+APPBUILDER_ROUTES = frozenset({"expose", "expose_api"})
 # Method names a `MethodView` dispatches to; `View` subclasses implement `dispatch_request`.
 DISPATCH = "dispatch_request"
 
 
 def entry_points(project: Project) -> Iterator[EntryPoint]:
     yield from _decorated(project)
+    yield from _appbuilder(project)
     yield from _url_rules(project)
     yield from _class_views(project)
 
@@ -91,6 +96,18 @@ def _decorated(project: Project) -> Iterator[EntryPoint]:
         else:
             methods = (attr.upper(),)
         yield entry(use.module, use.function, span, framework, "route", runs, url, methods)
+
+
+def _appbuilder(project: Project) -> Iterator[EntryPoint]:
+    if not project.imports("flask_appbuilder"):
+        return
+    for use in decorations(project, APPBUILDER_ROUTES):
+        if not use.name.startswith(APPBUILDER) or use.function.class_qualname is None:
+            continue
+        dec = use.decorator
+        url = literal_str(argument(dec.args, dec.keywords, 0, "url"))
+        yield entry(use.module, use.function, dec.span or use.function.span, "flask", "route",
+                    _runs_on("flask", use.function), url, declared_methods(dec.keywords))
 
 
 def _url_rules(project: Project) -> Iterator[EntryPoint]:

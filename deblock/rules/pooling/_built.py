@@ -57,7 +57,11 @@ def built_per_call(rule: Rule, facts: ModuleFacts, project: Project, kind: str) 
 
 
 def _without_pool(project: Project, call: CallFact) -> bool:
-    """The engine is built with `poolclass=NullPool`: no pool is thrown away per call."""
+    """The engine is built with `poolclass=NullPool`, or with `**options` that may say so
+    (Superset's `create_engine(url, **engine_kwargs)` adds NullPool there): no pool is
+    thrown away per call, or deblock cannot tell."""
+    if call.has_star_args and constructor_of(project, call).kind == "engine":
+        return True
     pool = dict(call.keywords).get("poolclass")
     return (pool is not None and pool.kind == "ref"
             and (project.resolve(str(pool.value)) or pool.value) in pool_settings().no_pool)

@@ -20,7 +20,10 @@ class EngineBuiltPerCall(Rule):
     ## What it does
     Flags a SQLAlchemy engine (`create_engine`, `create_async_engine`) built inside a
     function that runs on every request or task (a route, a view, a FastAPI dependency, a
-    Flask request hook, a Celery task, or anything they call), or built in a loop.
+    Flask request hook, a Celery task, or anything they call), or built in a loop. Engines
+    built with `poolclass=NullPool`, or with `**options` deblock cannot read, are left
+    alone: a per-call engine without a pool is a deliberate design (per-user credentials,
+    PgBouncer in front; Superset builds its engines so).
 
     ## Why is this bad?
     An engine owns a connection pool. Building one per request opens a new database
