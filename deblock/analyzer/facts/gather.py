@@ -48,6 +48,9 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _ARG_DEPTH = 2  # nesting kept for call arguments (`path("x", View.as_view())`)
 _ASSIGN_DEPTH = 5  # module-level values (`urlpatterns`, `DATABASES`) are kept deeper
 _LITERAL_STR_MAX = 200
+# Request types whose `.user` / `.session` reads are always recorded (per-user views, DBK401/DBK403).
+_REQUEST_TYPES = frozenset({"django.http.HttpRequest", "django.http.request.HttpRequest", "rest_framework.request.Request"})
+
 # Response writes the cache rules read (StoreFact): HTTP caching headers set by subscript
 # (`response["Cache-Control"] = ...`) and werkzeug/Starlette caching attributes.
 _CACHE_HEADERS = frozenset({"cache-control", "etag", "last-modified", "expires", "surrogate-control", "cdn-cache-control"})
@@ -710,7 +713,8 @@ class FactGatherer(ast.NodeVisitor):
             return
         global_name = self._global_name(root.id) or self._alias_of_item(root.id)
         header = key is not None and key.lower() in _CACHE_HEADERS
-        if global_name is None and not header and _CACHE_ATTRS.isdisjoint(path):
+        value = self._row_binding(root.id) if how == "attribute" and len(path) == 1 and global_name is None else None
+        if global_name is None and not header and _CACHE_ATTRS.isdisjoint(path) and value is None:
             return
         fn = self._function_frame()
         frame = fn or self.stack[0]
@@ -718,8 +722,19 @@ class FactGatherer(ast.NodeVisitor):
             target=self.text(node), root=root.id, global_name=global_name, key=key, how=how,
             function=fn.qualname if fn else self.module,
             in_async=bool(fn and fn.kind == "function" and fn.is_async),
-            loop_depth=len(frame.loop_kinds), span=self.span(target),
+            loop_depth=len(frame.loop_kinds), span=self.span(target), value=value,
         ))
+
+    def _row_binding(self, name: str) -> str | None:
+        """What the local `name` holds when setting its attribute may write a row: a call's
+        result (`x = session.get(M, pk)`), or "" for a name a `for` loop binds; else None."""
+        fn = self._function_frame()
+        if fn is None or fn.kind != "function" or name not in fn.bindings or name in fn.params:
+            return None
+        bound = fn.bindings[name]
+        if bound is not None and bound.endswith("()"):
+            return bound
+        return "" if any(name in names for names in fn.loop_assigned) else None
 
     def _item_of_global(self, value: ast.expr) -> str | None:
         """`pkg.mod._cache[]` for `_cache[k]`, `_cache.get(k)` or `_cache.setdefault(k, [])` in a
@@ -785,7 +800,7 @@ class FactGatherer(ast.NodeVisitor):
     def _attribute_chain(self, node: ast.Attribute) -> None:
         fn = self._function_frame()
         if fn is None or fn.kind != "function" or not (fn.is_async or fn.loop_kinds or fn.params):
-            return
+            return  # `request.user` needs `request`, a parameter: such functions pass
         path: list[str] = []
         links: list[ast.expr] = []
         inner: ast.expr = node
@@ -795,8 +810,9 @@ class FactGatherer(ast.NodeVisitor):
             head = inner
             inner = inner.value
             links.append(inner)
-        if not isinstance(inner, ast.Name) or not (fn.is_async or fn.loop_kinds or inner.id in fn.params):
-            return
+        if not isinstance(inner, ast.Name) or not (fn.is_async or fn.loop_kinds or inner.id in fn.params or (
+                path[-1] in ("user", "session") and self.lookup(inner.id) in _REQUEST_TYPES)):
+            return  # `request.user` / `request.session` anywhere: the cache rules leave per-user views alone
         self._chain_nodes.update(map(id, links))
         path.reverse()
         self.attributes.append(

@@ -247,8 +247,10 @@ class StoreFact:
     `resp.cache_control.max_age = 60`.
 
     Kept only when the root name is a module-level name (process-wide state), or the
-    write sets an HTTP caching header or attribute (the cache rules read both); writes to
-    locals and `self` are not recorded.
+    write sets an HTTP caching header or attribute (the cache rules read both), or it sets
+    one attribute of a local bound in a `for` loop or to a call's result (`product.stock =
+    n` on a loaded row: a write the ORM flushes, for the write-site index); other writes
+    to locals and writes to `self` are not recorded.
     """
 
     target: str  # as written, without the subscript (`_cache`, `response.headers`, `resp.cache_control.max_age`)
@@ -260,6 +262,9 @@ class StoreFact:
     in_async: bool
     loop_depth: int
     span: Span  # the whole target
+    # A local root's binding when the write sets one of its attributes: the resolved call
+    # that made it (`sqlalchemy.orm.Session.get()`), or "" for a `for` loop's target.
+    value: str | None = None
 
 
 @dataclass(frozen=True)
