@@ -27,12 +27,14 @@ from deblock.pooling_knowledge import exemptions
 # Routes and views first: at equal distance, the chain shown starts at a URL.
 _KIND_ORDER = {"route": 0, "view": 0, "viewset": 0, "dependency": 1, "hook": 2, "task": 3, "admin": 4}
 _LOW_PRIORITY_PARTS = ("migrations", "tests", "test", "scripts", "management")
+_TEST_MODULES = frozenset({"tests.py", "test.py", "conftest.py"})  # Django's app-level `tests.py`
 
 
 def is_low_priority_path(path: str) -> bool:
     """Migrations, tests, scripts and management commands: code that never serves a request."""
     parts = path.split("/")
-    return any(p in _LOW_PRIORITY_PARTS for p in parts[:-1]) or parts[-1].startswith("test_")
+    return (any(p in _LOW_PRIORITY_PARTS for p in parts[:-1]) or parts[-1].startswith("test_")
+            or parts[-1] in _TEST_MODULES)
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,10 @@ def read_entries(project: Project, function: str) -> tuple[EntryPoint, ...]:
     when neither it nor `function` writes a model)."""
     found = []
     for entry in entries_reaching(project, function):
-        if entry.kind not in ("route", "view") or entry.framework == "drf" or is_low_priority_path(entry.path):
+        # Staff back offices (an `admin` package: Wagtail's, a project's own) serve few,
+        # logged-in users: not where a shared cache pays.
+        if entry.kind not in ("route", "view") or entry.framework == "drf" or is_low_priority_path(entry.path) \
+                or "admin" in entry.path.split("/")[:-1]:
             continue
         if set(entry.methods) & _READS or (not entry.methods and not writes_in(project, entry.qualname)
                                            and not writes_in(project, function)):
@@ -175,6 +178,8 @@ def reads_in(project: Project, facts: ModuleFacts) -> list[Read]:
                 f"{chain.model}.{chain.manager}.") and (chain.final or "") not in writes.instance_writes | \
                 writes.manager_writes | writes.queryset_writes | {"bulk_create", "bulk_update", "add", "remove",
                                                                     "set", "clear"}:
+            if chain.final == "none" or "none" in chain.chain:
+                continue  # `.none()` never reaches the database
             found.append(Read(call, "django", chain.model, bool({*chain.chain, chain.final} & _AGGREGATES),
                               queryset=chain.final is None or chain.final in django_orm().chainable))
         elif (db := sqlalchemy_call(project, facts, call)) is not None and db.model and db.method not in (
@@ -217,15 +222,16 @@ def read_text(read: Read) -> str:
     return f"{text}(...)" if read.call.args or read.call.keywords else f"{text}()"
 
 
-def entries_text(entries) -> str:  # type: ignore[no-untyped-def]
-    names = [f"`{e.methods[0] if e.methods else 'GET'} {e.url or e.qualname.rpartition('.')[2]}`" for e in entries[:3]]
-    return ", ".join(names) + (f" (+{len(entries) - 3} more)" if len(entries) > 3 else "")
+def entries_text(entries: tuple[EntryPoint, ...]) -> str:
+    names = list(dict.fromkeys(f"`{e.methods[0] if e.methods else 'GET'} {e.url or e.qualname.rpartition('.')[2]}`"
+                               for e in entries))  # one URL can be served by several registrations
+    return ", ".join(names[:3]) + (f" (+{len(names) - 3} more)" if len(names) > 3 else "")
 
 
 def writes_text(project: Project, read: Read) -> str:
     if read.model is None:
         return "the data is another service's: pick a TTL it tolerates"
-    sites = writes_to(project, [read.model])
+    sites = [w for w in writes_to(project, [read.model]) if not is_low_priority_path(w.path)]  # tests' writes do not count
     if not sites:
         return f"no writes of `{short(read.model)}` found in the project"
     grouped: dict[tuple[str, str], list[str]] = {}
