@@ -153,3 +153,11 @@ def exemptions() -> Exemptions:
     keys = ("init_signals", "app_signals", "gunicorn_config_files", "gunicorn_hooks", "initializer_keywords",
             "app_factories", "caching_decorators", "once_hooks", "fastapi_request_hooks")
     return Exemptions(*(_names(raw, k, "exempt") for k in keys), source=_source(raw, "exempt"))
+
+
+@cache
+def app_constructors() -> frozenset[str]:
+    """Classes whose instances are whole web apps (`flask.Flask`, `fastapi.FastAPI`, ...)."""
+    raw = _load().get("apps", {})
+    _source(raw, "apps")
+    return _names(raw, "constructors", "apps")
