@@ -19,6 +19,9 @@ SERIAL_METHODS = frozenset({
     "fetchall", "scalar", "scalars", "commit", "flush", "refresh", "delete", "merge", "get_or_create",
     "aget", "acreate", "aget_or_create", "aupdate_or_create", "abulk_create", "abulk_update", "acount",
     "aexists", "afirst", "alast", "aupdate", "adelete", "asave", "arefresh_from_db", "aaggregate", "ain_bulk",
+    # Awaited log lines and progress reports (an MCP `ctx.warning(...)`, an async logger)
+    # go to one reader in order.
+    "log", "debug", "info", "warning", "error", "critical", "exception", "report_progress",
 })
 # Bare callables with those names are ordered too (an ASGI `send`, a `write` callback);
 # database verbs such as `fetch` are not, as a bare `fetch(url)` is the classic case.
