@@ -219,6 +219,55 @@ def plan(paths: tuple[Path, ...], entries: tuple[str, ...], all_views: bool, out
 
 
 @main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--entry", "entries", multiple=True, metavar="QUALNAME",
+              help="Entry point (or function) to migrate from: a qualname or a glob. Repeatable.")
+@click.option("--all-views", is_flag=True, help="Migrate from every HTTP entry point (the default).")
+@click.option("--apply", "apply_", is_flag=True, help="Write the files (default: print the diff and change nothing).")
+@click.option("--unsafe", is_flag=True, help="Also apply swaps whose semantics differ (httpx, asyncio.sleep, ...).")
+@click.option("--exclude", multiple=True, help="Globs to exclude, replacing the defaults.")
+@click.option("--extend-exclude", multiple=True, help="Globs to exclude in addition to the defaults.")
+@click.option("--config", help="A config file, or an inline `key = value` override.")
+@click.option("--isolated", is_flag=True, help="Ignore all config files.")
+@click.option("-n", "--no-cache", is_flag=True, help="Do not read or write the facts cache.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes for parsing (default: CPU count).")
+def migrate(paths: tuple[Path, ...], entries: tuple[str, ...], all_views: bool, apply_: bool, unsafe: bool,
+            **kwargs: Any) -> None:
+    """Apply the migration plan of `deblock plan`: `async def`, awaits, async twins and
+    bridges, leaves first. Prints a unified diff unless --apply (exit 1 if there are changes)."""
+    from deblock.analyzer.discovery import discover
+    from deblock.analyzer.project import Project
+    from deblock.engine import gather_facts, paused_gc, read_sources
+    from deblock.migration.migrate import MigrateError, run_migrate
+    from deblock.migration.plan import PlanError
+
+    targets = list(paths) or [Path(".")]
+    missing = [str(p) for p in targets if not p.exists()]
+    if missing:
+        raise ConfigError(f"{missing[0]}: no such file or directory")
+    flags = dict.fromkeys(("select", "extend_select", "ignore", "per_file_ignores", "force_exclude",
+                           "no_respect_gitignore", "target_version", "async_library", "cache_dir", "unsafe_fixes"))
+    settings = _settings(targets, kwargs["config"], kwargs["isolated"], exclude=kwargs["exclude"],
+                         extend_exclude=kwargs["extend_exclude"], **flags)
+    files = discover(targets, settings)
+    if not files:
+        raise ConfigError("no Python files to analyse")
+    with paused_gc():
+        sources, keys, errors = read_sources(files)
+        facts = gather_facts(files, settings, sources, keys, use_cache=not kwargs["no_cache"], jobs=kwargs["jobs"])
+        project = Project(facts, settings)
+    for error in errors:
+        click.echo(f"deblock: warning: {error}", err=True)
+    try:
+        code = run_migrate(project, targets, settings, entries, all_views, apply_, unsafe, click.echo)
+    except PlanError as exc:
+        raise ConfigError(str(exc)) from None
+    except MigrateError as exc:
+        _fail(str(exc))
+    sys.exit(code)
+
+
+@main.command()
 @click.argument("code", required=False)
 @click.option("--all", "show_all", is_flag=True, help="Explain every rule.")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)

@@ -22,14 +22,23 @@ re-deciding anything).
    Celery tasks, commands, ...) and at functions `hazards.find_hazards` marks as
    stopping propagation; each stop is a *blocker* and gets a bridge.
 5. **Closure**: a recoloured method recolours its whole override set (the same name in
-   the project's bases and subclasses, through `Project.mro`), and a Django class-based
-   view's HTTP handlers share one colour. If any member must stay sync, none changes.
+   the project's bases and subclasses, through `Project.mro`, closed over siblings), and
+   a Django class-based view's HTTP handlers share one colour. If any member must stay
+   sync, none changes.
+6. **Implicit ORM I/O** (Django; read from the function's source, `implicit_io`): a
+   function about to become async that reads a single-valued relation without a
+   `select_related` of it, queries a related manager, evaluates a QuerySet through a
+   variable, a builtin or a call it is passed to, or renders a template, is a blocker
+   (kind `implicit-orm-io`): it would raise SynchronousOnlyOperation. A sync callee doing
+   such I/O counts as blocking (it gets a bridge). `request.user` is a swap instead.
+   `build_plan(..., stops=)` adds blockers chosen by the caller (`deblock migrate`).
 
 ## Edits
 
 * `awaits`: every call site of a recoloured function in async code (recoloured or
   already async) gets `await` (`self.m()`, `return f()` included; the span is the call).
-* `swaps`: each twin I/O call in an async function becomes its async form.
+* `swaps`: each twin I/O call in an async function becomes its async form (Django:
+  also `request.user` → `await request.auser()`, codemod `attribute_to_awaited_call`).
 * `bridges`, kind:
   - `sync_to_async` / `to_thread`: an async function keeps a sync-only piece in a worker
     thread: I/O with no twin (`transaction.atomic()` blocks, whose span is the whole
@@ -78,7 +87,7 @@ from __future__ import annotations
 import ast
 import fnmatch
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -373,7 +382,7 @@ class _Classifier:
         twin = Twin("__iter__", "__aiter__", (4, 1), "")
         if not self._twin_ok(twin.since):
             return _Io(loop.iter_span, path, loop.iterable, None, "sync_to_async", "async iteration needs Django 4.1")
-        codemod = "async_for_queryset" if loop.kind == "for" else None
+        codemod = "async_for_queryset" if loop.kind == "for" or _comprehension(self.project, path, loop.iter_span) else None
         swap = Swap(fn, path, loop.iter_span, "django-orm", f"for ... in {loop.text}", f"async for ... in {loop.text}",
                     codemod, (), "async_for", "django>=4.1", "same query, fetched in chunks by a thread", "safe")
         return _Io(loop.iter_span, path, loop.iterable or loop.text, swap, "", "")
@@ -545,8 +554,18 @@ class _Colouring:
         return self._stay[qualname]
 
     def group(self, qualname: str) -> list[str]:
-        """The functions that must share `qualname`'s colour: its override set and, for a
-        Django class-based view handler, the class's other handlers."""
+        """The functions that must share `qualname`'s colour: its override set (closed:
+        siblings overriding the same base method too) and, for a Django class-based view
+        handler, the class's other handlers."""
+        members, todo = {qualname}, [qualname]
+        while todo:
+            for member in self._group_once(todo.pop()):
+                if member not in members:
+                    members.add(member)
+                    todo.append(member)
+        return sorted(members)
+
+    def _group_once(self, qualname: str) -> list[str]:
         fn = self.project.functions[qualname]
         cls = fn.class_qualname
         if cls is None or fn.parent is not None:
@@ -638,13 +657,16 @@ def _with_block(project: Project, path: str, call_span: Span) -> Span | None:
 
 
 # ---------------------------------------------------------------------- the plan
-def build_plan(project: Project, patterns: Sequence[str] = (), all_views: bool = False) -> Plan:
+def build_plan(project: Project, patterns: Sequence[str] = (), all_views: bool = False,
+               stops: Mapping[str, Hazard] | None = None) -> Plan:
+    """`stops`: functions the caller (`deblock migrate`) keeps sync, with the reason."""
     entries = select_entries(project, patterns, all_views)
     colouring = _Colouring(project, entries)
+    colouring.stops.update(stops or {})
     chains, grouped, blocked = colouring.colour()
     hazards: tuple[Hazard, ...] = ()
     for _ in range(5):  # hazards that stop propagation once the colouring is known
-        hazards = find_hazards(project, frozenset(chains))
+        hazards = find_hazards(project, frozenset(chains)) + _implicit_hazards(project, colouring, chains)
         stopping = {h.function: h for h in hazards if h.stops_propagation and h.function in chains}
         if not stopping:
             break
@@ -694,6 +716,13 @@ class _Builder:
                 block = _with_block(self.project, io.path, io.call_span)
                 if block is not None:
                     blocks.append(block)
+        if self.django:
+            for path, span in implicit_io(self.project, fn).user_reads:
+                if not any(b.contains(span) for b in blocks):
+                    self.swaps.setdefault(fn, []).append(Swap(
+                        fn, path, span, "django-orm", "django.http.HttpRequest.user", "await request.auser()",
+                        "attribute_to_awaited_call", (("method", "auser"),), "await", "django>=5.0",
+                        "same user; the session and user are loaded in Django's sync thread", "safe"))
         for io in self.c.io.io(fn):
             if any(b.contains(io.call_span) for b in blocks) and not io.with_block:
                 continue
@@ -740,6 +769,10 @@ class _Builder:
             return False
         if self.c.io.io(qualname):
             return True
+        if self.django:  # implicit ORM I/O (lazy relations, QuerySets evaluated by a builtin...)
+            found = implicit_io(self.project, qualname)
+            if found.problems or found.user_reads:
+                return True
         return any(self._does_io(c, seen | {qualname}) for c in self.c.graph.callees(qualname)
                    if c in self.project.functions and not self.c.is_async(c))
 
@@ -954,3 +987,177 @@ __all__ = [
     "ALREADY_ASYNC", "BECOMES_ASYNC", "STAYS_SYNC", "AwaitSite", "Bridge", "Edge", "Effort", "EntryRef", "Node",
     "Plan", "PlanError", "PlanFunction", "Step", "Swap", "build_plan", "select_entries",
 ]
+
+
+# ---------------------------------------------------------------------- implicit ORM I/O
+# Reading a Django function's source: ORM I/O no call fact shows (lazy relations,
+# `request.user`, QuerySets evaluated through a variable or by a template). A function
+# about to become async that does any of it is kept sync (with the reason) unless the
+# plan rewrites that exact spot; `request.user` becomes `await request.auser()`.
+_QS_BUILDERS = frozenset({
+    "all", "filter", "exclude", "annotate", "alias", "order_by", "reverse", "distinct", "values", "values_list",
+    "dates", "datetimes", "none", "union", "intersection", "difference", "select_related", "prefetch_related",
+    "extra", "defer", "only", "using", "select_for_update", "raw",
+})
+_EVALUATING_BUILTINS = frozenset({"list", "tuple", "set", "sorted", "len", "bool", "sum", "any", "all", "max", "min",
+                                  "next", "iter", "repr", "str", "dict", "enumerate", "zip", "reversed"})
+# Callables that keep a QuerySet lazy (an expression or a prefetch, evaluated by the outer query).
+_LAZY_QS_CONSUMERS = frozenset({"Prefetch", "Subquery", "Exists", "sync_to_async"})
+_TEMPLATE_CALLS = frozenset({"render", "render_to_string", "render_to_response", "TemplateResponse",
+                             "SimpleTemplateResponse"})
+
+
+@dataclass(frozen=True, slots=True)
+class ImplicitIo:
+    user_reads: tuple[tuple[str, Span], ...]  # `request.user` reads that become `await request.auser()`
+    problems: tuple[tuple[str, Span, str], ...]  # (path, span, what): implicit I/O nothing rewrites
+
+
+def _span(node: ast.AST) -> Span:
+    return Span(node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0)  # type: ignore[attr-defined]
+
+
+def _tree(project: Project, path: str) -> ast.Module | None:
+    def parse_file() -> ast.Module | None:
+        try:
+            return ast.parse((project.settings.root / path).read_bytes())
+        except (OSError, SyntaxError, ValueError):
+            return None
+    return project.memo(("migration-ast", path), parse_file)
+
+
+def _function_node(project: Project, qualname: str) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef] | None:
+    fn = project.functions.get(qualname)
+    module = project.module_of(qualname)
+    if fn is None or module is None:
+        return None
+    tree = _tree(project, module.path)
+    for node in ast.walk(tree) if tree is not None else ():
+        if (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == fn.name
+                and fn.span.line <= node.lineno <= fn.span.end_line + 1):
+            first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+            if fn.span.line in (first, node.lineno):
+                return module.path, node
+    return None
+
+
+def _comprehension(project: Project, path: str, iter_span: Span) -> bool:
+    """The iterable at `iter_span` is a list/set/dict comprehension's (not a generator's)."""
+    tree = _tree(project, path)
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp)) and _span(node.generators[0].iter) == iter_span:
+            return True
+    return False
+
+
+def _own_nodes(fn: ast.AST) -> Iterable[tuple[ast.AST, ast.AST]]:
+    """(node, parent) in a function's body, nested functions and classes excluded."""
+    stack = [(child, fn) for child in ast.iter_child_nodes(fn)]
+    while stack:
+        node, parent = stack.pop()
+        yield node, parent
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend((child, node) for child in ast.iter_child_nodes(node))
+
+
+def _relation_names(project: Project) -> tuple[frozenset[str], frozenset[str]]:
+    from deblock.analyzer.models import model_graph
+
+    def compute() -> tuple[frozenset[str], frozenset[str]]:
+        single, many = set(), set()
+        for model in model_graph(project).models.values():
+            for name, relation in model.relations.items():
+                (many if relation.many else single).add(name)
+        return frozenset(single), frozenset(many)
+    return project.memo("migration-relations", compute)
+
+
+def implicit_io(project: Project, qualname: str, covered: Sequence[Span] = ()) -> ImplicitIo:
+    """Implicit Django ORM I/O in a function's own body; `covered`: spans the plan rewrites."""
+    found = _function_node(project, qualname)
+    if found is None:
+        return ImplicitIo((), ())
+    path, fn = found
+    single, many = _relation_names(project)
+    nodes = list(_own_nodes(fn))
+    params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+    if params and params[0] in ("self", "cls"):
+        params = params[1:]
+    request = params[0] if params and (params[0] == "request" or qualname in project.entry_points) else None
+    loaded = {part for node, _ in nodes if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr == "select_related"
+              for arg in node.args if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+              for part in arg.value.split("__")}
+    version = project.django_version
+    users: list[tuple[str, Span]] = []
+    problems: list[tuple[str, Span, str]] = []
+
+    def is_covered(node: ast.AST) -> bool:
+        span = _span(node)
+        return any(c.contains(span) for c in covered)
+
+    def querysetish(node: ast.AST) -> bool:
+        """An unevaluated QuerySet expression: `M.objects....builder()[...]`, `x.<many>.all()`."""
+        while isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+            node = node.value
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _QS_BUILDERS:
+            return True
+        return isinstance(node, ast.Attribute) and (node.attr == "objects" or node.attr in many)
+
+    qs_vars = {t.id for node, _ in nodes if isinstance(node, ast.Assign) and querysetish(node.value)
+               for t in node.targets if isinstance(t, ast.Name)}
+    for node, parent in nodes:
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+            base = node.value
+            if request and isinstance(base, ast.Name) and base.id == request and node.attr == "user":
+                if version is None or version >= (5, 0):
+                    users.append((path, _span(node)))
+                else:
+                    problems.append((path, _span(node), (f"`{request}.user` loads the user synchronously "
+                                                         "(`request.auser()` needs Django 5.0)")))
+            elif (node.attr in single and node.attr not in loaded and not is_covered(node)
+                  and not (isinstance(base, ast.Name) and base.id in ("self", "cls"))):
+                problems.append((path, _span(node), f"`{ast.unparse(node)}` may be a lazy relation (a query on first read)"))
+            elif (isinstance(base, ast.Attribute) and base.attr in many and isinstance(parent, ast.Call)
+                  and parent.func is node and node.attr not in _QS_BUILDERS and not node.attr.startswith("a")
+                  and not is_covered(parent)):
+                problems.append((path, _span(parent), f"`{ast.unparse(parent)}` runs a query on a related manager"))
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in qs_vars and not is_covered(node):
+            receiver = isinstance(parent, ast.Attribute) and parent.value is node and (
+                parent.attr in _QS_BUILDERS or parent.attr.startswith("a"))
+            if not receiver:
+                problems.append((path, _span(node), f"QuerySet `{node.id}` is evaluated implicitly"))
+        elif isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in _TEMPLATE_CALLS:
+                problems.append((path, _span(node), (f"`{name}(...)` renders a template synchronously (QuerySets and "
+                                                     "lazy relations in its context would query on the event loop)")))
+            elif name in _EVALUATING_BUILTINS and any(querysetish(a) for a in node.args) and not is_covered(node):
+                problems.append((path, _span(node), f"`{ast.unparse(node)[:60]}` evaluates a QuerySet implicitly"))
+            elif (name not in _QS_BUILDERS and name not in _LAZY_QS_CONSUMERS and not is_covered(node)
+                  and any(querysetish(a) for a in [*node.args, *(k.value for k in node.keywords)])):
+                problems.append((path, _span(node), (f"a QuerySet passed to `{name or 'a call'}(...)` may be evaluated "
+                                                     "synchronously")))
+        elif (isinstance(node, (ast.For, ast.comprehension)) and not getattr(node, "is_async", 0)
+              and querysetish(node.iter) and not is_covered(node.iter)):
+            problems.append((path, _span(node.iter), f"iterating `{ast.unparse(node.iter)[:60]}` runs a query"))
+    return ImplicitIo(tuple(users), tuple(problems))
+
+
+def _implicit_hazards(project: Project, colouring: _Colouring, chains: Mapping[str, tuple[str, ...]]) -> tuple[Hazard, ...]:
+    """Functions about to become async that do implicit ORM I/O the plan cannot rewrite: they stay sync."""
+    if not project.imports("django"):
+        return ()
+    found = []
+    for qualname in sorted(chains):
+        covered = [io.swap.span for io in colouring.io.io(qualname) if io.swap is not None]
+        covered += [io.call_span for io in colouring.io.io(qualname)]
+        covered += [b for io in colouring.io.io(qualname) if io.with_block and (b := _with_block(project, io.path, io.call_span))]
+        problems = implicit_io(project, qualname, covered).problems
+        if problems:
+            path, span, what = problems[0]
+            found.append(Hazard("", "implicit-orm-io", qualname, path, span,
+                                f"{what}: it would raise SynchronousOnlyOperation in async code",
+                                "keep it sync (Django runs it in a thread); rewrite that access by hand to migrate it",
+                                True))
+    return tuple(found)
