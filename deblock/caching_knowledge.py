@@ -159,3 +159,12 @@ def caching_knowledge() -> CachingKnowledge:
         manifest_dirs=_names(deployment, "manifest_dirs", "deployment"),
         worker_patterns=_patterns(deployment),
     )
+
+
+@cache
+def cache_write_names() -> frozenset[str]:
+    """Method names of the redis and framework cache writes DBK404/DBK405 look at
+    (`Project.calls_ending` skips every other call)."""
+    known = caching_knowledge()
+    return frozenset({*known.redis_writes, *known.expiry_redis_methods,
+                      *(name.rpartition(".")[2] for name in known.cache_clients)})

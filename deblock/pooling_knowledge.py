@@ -161,3 +161,14 @@ def app_constructors() -> frozenset[str]:
     raw = _load().get("apps", {})
     _source(raw, "apps")
     return _names(raw, "constructors", "apps")
+
+
+@cache
+def last_names(names: frozenset[str]) -> frozenset[str]:
+    """`sqlalchemy.create_engine` -> `create_engine`: what `Project.calls_ending` indexes."""
+    return frozenset(name.rpartition(".")[2] for name in names)
+
+
+@cache
+def constructor_names() -> frozenset[str]:
+    return last_names(frozenset(constructors()))

@@ -157,6 +157,14 @@ class Project:
             imp.target.partition(".")[0] for module in self for imp in module.imports))
         return package in top
 
+    def calls_ending(self, module: ModuleFacts, names: Collection[str]) -> list[CallFact]:
+        """The module's calls whose callee (as the facts resolved it) ends in one of `names`,
+        in source order: rules looking for a few library functions (`create_engine`,
+        `Redis`, `set`) skip the module's other calls without resolving each of them."""
+        index = self.memo(("calls-by-last-name", module.path), lambda: _calls_by_last_name(module))
+        found = [call for name in names for call in index.get(name, ())]
+        return sorted(found, key=lambda c: (c.span.line, c.span.col)) if len(found) > 1 else found
+
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """A derived index computed once per project (e.g. a rule family's per-module
         matches, shared by several rules). Rules stay pure: the value depends only on facts."""
@@ -237,3 +245,11 @@ class Project:
             if library in imported and "asyncio" not in imported:
                 return library
         return ASYNC_LIBRARIES[0]
+
+
+def _calls_by_last_name(module: ModuleFacts) -> dict[str, list[CallFact]]:
+    index: dict[str, list[CallFact]] = {}
+    for call in module.calls:
+        if call.callee is not None:
+            index.setdefault(call.callee.rpartition(".")[2], []).append(call)
+    return index

@@ -170,8 +170,8 @@ def reads_in(project: Project, facts: ModuleFacts) -> list[Read]:
     found: list[Read] = []
     known, writes = hot_reads(), django_queries()
     for call in facts.calls:
-        if call.loop_depth or call.function == facts.module:
-            continue
+        if call.loop_depth or call.function == facts.module or reach_of(project, call.function) is None:
+            continue  # no entry point reaches it: no GET path either
         resolved = _resolved(project, call.callee)
         chain = parse(project, project.resolve(call.callee) or call.callee)
         if chain is not None and chain.manager is not None and (project.resolve(call.callee) or "").startswith(

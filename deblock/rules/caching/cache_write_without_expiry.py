@@ -5,7 +5,7 @@ from dataclasses import replace
 
 from deblock.analyzer.facts.model import CallFact, ModuleFacts
 from deblock.analyzer.project import Project
-from deblock.caching_knowledge import caching_knowledge
+from deblock.caching_knowledge import cache_write_names, caching_knowledge
 from deblock.model import Finding, Severity
 from deblock.rules._base import Invalid, Rule
 from deblock.rules._context import is_low_priority_path
@@ -88,7 +88,7 @@ class CacheWriteWithoutExpiry(Rule):
     ]
 
     def check(self, facts: ModuleFacts, project: Project) -> Iterator[Finding]:
-        for call in facts.calls:
+        for call in project.calls_ending(facts, cache_write_names()):
             found = _framework(project, call) or _redis(project, facts, call)
             if found is not None:
                 problem, advice, severity = found

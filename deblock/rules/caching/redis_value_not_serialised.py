@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from deblock.analyzer.facts.model import ArgFact, CallFact, ModuleFacts
 from deblock.analyzer.project import Project
-from deblock.caching_knowledge import RedisWrite
+from deblock.caching_knowledge import RedisWrite, cache_write_names
 from deblock.model import Finding, FixAvailability
 from deblock.rules._base import Invalid, Rule
 from deblock.rules.caching._state import container_kind, redis_write
@@ -95,7 +95,7 @@ class RedisValueNotSerialised(Rule):
     ]
 
     def check(self, facts: ModuleFacts, project: Project) -> Iterator[Finding]:
-        for call in facts.calls:
+        for call in project.calls_ending(facts, cache_write_names()):
             write = redis_write(project, call)
             if write is None:
                 continue

@@ -17,7 +17,12 @@ from dataclasses import replace
 from deblock.analyzer.facts.model import ArgFact, CallFact, ModuleFacts
 from deblock.analyzer.project import Project
 from deblock.model import Finding, Fix
-from deblock.pooling_knowledge import Constructor, constructors, pool_settings
+from deblock.pooling_knowledge import (
+    Constructor,
+    constructor_names,
+    constructors,
+    pool_settings,
+)
 from deblock.rules._base import Rule
 from deblock.rules.pooling._hot import hot_context
 
@@ -40,7 +45,7 @@ def written(call: CallFact) -> str:
 
 
 def built_per_call(rule: Rule, facts: ModuleFacts, project: Project, kind: str) -> Iterator[Finding]:
-    for call in facts.calls:
+    for call in project.calls_ending(facts, constructor_names()):
         built = constructor_of(project, call)
         if built is None or built.kind != kind or any(k in built.shared_pool for k, _ in call.keywords):
             continue  # `redis.Redis(connection_pool=POOL)` borrows a shared pool: cheap

@@ -90,7 +90,9 @@ class AppBuiltPerCall(Rule):
     ]
 
     def check(self, facts: ModuleFacts, project: Project) -> Iterator[Finding]:
-        for call in facts.calls:
+        factories = project.memo("app-factory-names", lambda: frozenset(
+            fn.name for fn in project.functions.values() if _built_app(project, fn) is not None))
+        for call in project.calls_ending(facts, factories):
             target = project.callee(call.callee)
             app = _built_app(project, target) if target is not None else None
             if app is None:

@@ -6,7 +6,7 @@ from dataclasses import replace
 from deblock.analyzer.facts.model import ModuleFacts
 from deblock.analyzer.project import Project
 from deblock.model import Finding, FixAvailability, Severity
-from deblock.pooling_knowledge import session_calls
+from deblock.pooling_knowledge import last_names, session_calls
 from deblock.rules._base import Invalid, Rule
 from deblock.rules.pooling._built import written
 from deblock.rules.pooling._hot import hot_context
@@ -90,7 +90,7 @@ class HttpCallWithoutSession(Rule):
         known = session_calls()
         shared = next((a.name for a in facts.assigns if a.value.kind == "call" and isinstance(a.value.value, str)
                        and (project.resolve(a.value.value) or a.value.value) in known.session_types), "")
-        for call in facts.calls:
+        for call in project.calls_ending(facts, last_names(known.functions)):
             name = project.resolve(call.callee) or call.callee or ""
             hot = hot_context(project, facts, call) if name in known.functions else None
             if hot is None:

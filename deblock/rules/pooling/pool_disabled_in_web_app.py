@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from deblock.analyzer.facts.model import ModuleFacts
 from deblock.analyzer.project import Project
 from deblock.model import Finding, Severity
-from deblock.pooling_knowledge import pool_settings
+from deblock.pooling_knowledge import last_names, pool_settings
 from deblock.rules._base import Rule
 from deblock.rules._context import is_low_priority_path
 from deblock.rules.pooling._built import written
@@ -85,7 +85,7 @@ class PoolDisabledInWebApp(Rule):
         known = pool_settings()
         if is_low_priority_path(facts.path) or not any(e.kind in _WEB_ENTRIES for e in project.entry_points.values()):
             return
-        for call in facts.calls:
+        for call in project.calls_ending(facts, last_names(known.engine_functions)):
             if (project.resolve(call.callee) or call.callee) not in known.engine_functions:
                 continue
             pool = dict(call.keywords).get("poolclass")
