@@ -240,3 +240,25 @@ def writes_text(project: Project, read: Read) -> str:
     parts = [f"{path}:{','.join(lines)} ({name})" for (path, name), lines in grouped.items()]
     shown = ", ".join(parts[:6]) + (f" (+{len(parts) - 6} more)" if len(parts) > 6 else "")
     return f"a cache must be invalidated by the writes of `{short(read.model)}` and related models at {shown}"
+
+
+def cache_fix_args(project: Project, facts: ModuleFacts, read: Read, fn: FunctionFact) -> dict[str, str] | None:
+    """The `wrap_in_cache` arguments for a DBK401 read, or None when no exact rewrite exists:
+    async code, a read other code filters, counts or loops over (it must stay a query),
+    or no cache the project already uses (Django's for Django reads, else cachetools)."""
+    call = read.call
+    iterated = call.used_as == "iter" or any(call.span in loop.origins for loop in facts.iterations)
+    if fn.is_async or call.in_async or iterated or (read.queryset and call.used_as != "subscript"):
+        return None
+    if read.kind == "django":
+        backend = "django"
+    elif project.imports("cachetools"):
+        backend = "cachetools"
+    else:
+        return None
+    clash = any(i.alias == "cache" and i.target != hot_reads().django_cache for i in facts.imports)
+    params = ",".join(p.name for p in fn.params if p.annotation in hot_reads().parameter_types)
+    what = call.text.split(".")[0] + "." + call.text.rpartition(".")[2]  # `Author.count`: one key per read
+    return {"backend": backend, "key": f"{fn.qualname}:{what}", "params": params,
+            "listify": "1" if read.queryset else "", "subscript": "1" if call.used_as == "subscript" else "",
+            "name": "django_cache" if clash else "cache"}

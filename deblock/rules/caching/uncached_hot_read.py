@@ -3,13 +3,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from deblock.analyzer.facts.model import ModuleFacts
+from deblock.analyzer.facts.model import FunctionFact, ModuleFacts
 from deblock.analyzer.project import Project
 from deblock.hot_read_knowledge import hot_reads
-from deblock.model import Finding, FixAvailability, Severity
+from deblock.model import Finding, Fix, FixAvailability, Severity
 from deblock.rules._base import Invalid, Rule
 from deblock.rules.caching._hot import (
     Read,
+    cache_fix_args,
     cacheable_reads,
     entries_text,
     read_text,
@@ -75,10 +76,13 @@ class UncachedHotRead(Rule):
 
     ## Fix safety
     Unsafe: readers see data up to `ttl` seconds old until the writes listed in the message
-    delete the key (`cache.delete(key)`). Offered for Django ORM reads in sync code: the
-    read becomes `cache.get_or_set(key, lambda: <read>, ttl)` (a QuerySet is cached as a
-    `list`), the key being the function's qualified name plus the route parameters used.
-    Elsewhere the message is advice.
+    delete the key. Offered for reads in sync code whose result no other code filters,
+    counts or iterates. Django ORM reads become `cache.get_or_set(key, lambda: <read>, ttl)`
+    (a QuerySet is cached as a `list`). In a project that already uses `cachetools`,
+    SQLAlchemy reads and outbound GETs go through a module-level `cachetools.TTLCache`
+    (`_cached_read(key, lambda: <read>)`, one copy per worker process; an ORM row comes
+    back detached from later sessions). The key is the function's qualified name plus
+    the route parameters used. Elsewhere the message is advice.
 
     ## Options
     `[tool.deblock.rules.DBK401] ttl = 60`: the timeout the fix writes, in seconds.
@@ -120,17 +124,10 @@ class UncachedHotRead(Rule):
                                    read=read_text(read), entries=entries_text(entries), writes=writes_text(project, read))
             yield replace(finding, severity=Severity.WARNING if read.expensive else Severity.INFO)
 
-    def _fix(self, project: Project, facts: ModuleFacts, read: Read, fn):  # type: ignore[no-untyped-def]
-        call = read.call
-        iterated = call.used_as == "iter" or any(call.span in loop.origins for loop in facts.iterations)
-        if read.kind != "django" or fn.is_async or call.in_async or iterated or (
-                read.queryset and call.used_as != "subscript"):
-            return None  # a QuerySet other code filters, counts or loops over stays a QuerySet
-        clash = any(i.alias == "cache" and i.target != hot_reads().django_cache for i in facts.imports)
-        params = ",".join(p.name for p in fn.params if p.annotation in hot_reads().parameter_types)
-        what = call.text.split(".")[0] + "." + call.text.rpartition(".")[2]  # `Author.count`: one key per read
-        return self.make_fix("wrap_in_cache", read.call.span, key=f"{fn.qualname}:{what}", ttl=str(self.options.ttl),
-                             params=params, listify="1" if read.queryset else "",
-                             subscript="1" if call.used_as == "subscript" else "",
-                             name="django_cache" if clash else "cache")
+    def _fix(self, project: Project, facts: ModuleFacts, read: Read, fn: FunctionFact) -> Fix | None:
+        args = cache_fix_args(project, facts, read, fn)
+        if args is None:
+            return None
+        title = "Keep it in a `cachetools.TTLCache`" if args["backend"] == "cachetools" else None
+        return self.make_fix("wrap_in_cache", read.call.span, title=title, ttl=str(self.options.ttl), **args)
 
