@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -26,6 +26,9 @@ from deblock.config import (
     validate_selector,
 )
 from deblock.reporters import FORMATS
+
+if TYPE_CHECKING:
+    from deblock.analyzer.project import Project
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -165,6 +168,33 @@ def check(paths: tuple[Path, ...], **kwargs: Any) -> None:
 _PLAN_FORMATS = ("rich", "json", "mermaid", "dot", "html")
 
 
+def _project_for(paths: tuple[Path, ...], options: dict[str, Any]) -> tuple[list[Path], Settings, Project]:
+    """The whole project under `paths`, as `check` builds it (config, discovery, facts
+    cache): what `plan` and `migrate` start from."""
+    from deblock.analyzer.discovery import discover
+    from deblock.analyzer.project import Project
+    from deblock.engine import gather_facts, paused_gc, read_sources
+
+    targets = list(paths) or [Path(".")]
+    missing = [str(p) for p in targets if not p.exists()]
+    if missing:
+        raise ConfigError(f"{missing[0]}: no such file or directory")
+    flags = dict.fromkeys(("select", "extend_select", "ignore", "per_file_ignores", "force_exclude",
+                           "no_respect_gitignore", "target_version", "async_library", "cache_dir", "unsafe_fixes"))
+    settings = _settings(targets, options["config"], options["isolated"], exclude=options["exclude"],
+                         extend_exclude=options["extend_exclude"], **flags)
+    files = discover(targets, settings)
+    if not files:
+        raise ConfigError("no Python files to analyse")
+    with paused_gc():
+        sources, keys, errors = read_sources(files)
+        facts = gather_facts(files, settings, sources, keys, use_cache=not options["no_cache"], jobs=options["jobs"])
+        project = Project(facts, settings)
+    for error in errors:
+        click.echo(f"deblock: warning: {error}", err=True)
+    return targets, settings, project
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--entry", "entries", multiple=True, metavar="QUALNAME",
@@ -183,29 +213,10 @@ def plan(paths: tuple[Path, ...], entries: tuple[str, ...], all_views: bool, out
          output_file: str | None, **kwargs: Any) -> None:
     """Plan a sync-to-async migration: which functions become async from the chosen entry
     points, every await, library swap and bridge, in order (leaves first)."""
-    from deblock.analyzer.discovery import discover
-    from deblock.analyzer.project import Project
-    from deblock.engine import gather_facts, paused_gc, read_sources
     from deblock.migration.plan import PlanError, build_plan
     from deblock.migration.render import render
 
-    targets = list(paths) or [Path(".")]
-    missing = [str(p) for p in targets if not p.exists()]
-    if missing:
-        raise ConfigError(f"{missing[0]}: no such file or directory")
-    flags = dict.fromkeys(("select", "extend_select", "ignore", "per_file_ignores", "force_exclude",
-                           "no_respect_gitignore", "target_version", "async_library", "cache_dir", "unsafe_fixes"))
-    settings = _settings(targets, kwargs["config"], kwargs["isolated"], exclude=kwargs["exclude"],
-                         extend_exclude=kwargs["extend_exclude"], **flags)
-    files = discover(targets, settings)
-    if not files:
-        raise ConfigError("no Python files to analyse")
-    with paused_gc():
-        sources, keys, errors = read_sources(files)
-        facts = gather_facts(files, settings, sources, keys, use_cache=not kwargs["no_cache"], jobs=kwargs["jobs"])
-        project = Project(facts, settings)
-    for error in errors:
-        click.echo(f"deblock: warning: {error}", err=True)
+    project = _project_for(paths, kwargs)[2]
     try:
         result = build_plan(project, entries, all_views)
     except PlanError as exc:
@@ -235,29 +246,10 @@ def migrate(paths: tuple[Path, ...], entries: tuple[str, ...], all_views: bool, 
             **kwargs: Any) -> None:
     """Apply the migration plan of `deblock plan`: `async def`, awaits, async twins and
     bridges, leaves first. Prints a unified diff unless --apply (exit 1 if there are changes)."""
-    from deblock.analyzer.discovery import discover
-    from deblock.analyzer.project import Project
-    from deblock.engine import gather_facts, paused_gc, read_sources
     from deblock.migration.migrate import MigrateError, run_migrate
     from deblock.migration.plan import PlanError
 
-    targets = list(paths) or [Path(".")]
-    missing = [str(p) for p in targets if not p.exists()]
-    if missing:
-        raise ConfigError(f"{missing[0]}: no such file or directory")
-    flags = dict.fromkeys(("select", "extend_select", "ignore", "per_file_ignores", "force_exclude",
-                           "no_respect_gitignore", "target_version", "async_library", "cache_dir", "unsafe_fixes"))
-    settings = _settings(targets, kwargs["config"], kwargs["isolated"], exclude=kwargs["exclude"],
-                         extend_exclude=kwargs["extend_exclude"], **flags)
-    files = discover(targets, settings)
-    if not files:
-        raise ConfigError("no Python files to analyse")
-    with paused_gc():
-        sources, keys, errors = read_sources(files)
-        facts = gather_facts(files, settings, sources, keys, use_cache=not kwargs["no_cache"], jobs=kwargs["jobs"])
-        project = Project(facts, settings)
-    for error in errors:
-        click.echo(f"deblock: warning: {error}", err=True)
+    targets, settings, project = _project_for(paths, kwargs)
     try:
         code = run_migrate(project, targets, settings, entries, all_views, apply_, unsafe, click.echo)
     except PlanError as exc:
