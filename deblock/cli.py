@@ -145,7 +145,7 @@ def check_options(func: F) -> F:
         click.option("-n", "--no-cache", is_flag=True, help="Do not read or write the facts cache."),
         click.option("--cache-dir", envvar="DEBLOCK_CACHE_DIR", help="Cache directory (default: .deblock_cache next to the config)."),
         click.option("--stdin-filename", help="Path to report for source read from stdin (`-`)."),
-        click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes for parsing (default: CPU count)."),
+        click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes for parsing and rules (default: CPU count)."),
         click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True),
         click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary."),
         click.option("--show-files", is_flag=True, help="List the files that would be analysed, and exit."),

@@ -21,12 +21,14 @@ from deblock.analyzer.facts.model import ModuleFacts
 from deblock.analyzer.parse import extract
 from deblock.analyzer.project import Project
 from deblock.config import Settings
+from deblock.forking import can_fork, fork_map
 from deblock.model import Finding, Span
 from deblock.rules import Rule, all_rules
 
 INTERNAL_ERROR = "DBK900"
 _PARALLEL_THRESHOLD = 24  # below this many uncached files, a pool costs more than it saves
 _CHUNK = 16
+_RULES_PARALLEL_THRESHOLD = 100  # modules: from ~30 a fork (a few ms) pays on Django subtrees; kept safely above
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -200,22 +202,68 @@ def gather_facts(
 
 
 # ---------------------------------------------------------------------- rules
-def run_rules(project: Project, rules: Sequence[Rule], modules: Iterable[ModuleFacts] | None = None) -> list[Finding]:
-    settings = project.settings
-    findings: list[Finding] = []
-    for facts in modules if modules is not None else project:
-        if facts.internal_error is not None:
-            findings.append(internal_error(facts.path, facts.internal_error))
-            continue
-        for rule in rules:
-            try:
-                produced = list(rule.check(facts, project))
-            except Exception as exc:  # a rule bug must not end the run: report it and go on
-                produced = [internal_error(facts.path, f"rule {rule.code} failed on this file: {type(exc).__name__}: {exc}")]
-            for finding in produced:
-                if not _suppressed(finding, facts) and not _per_file_ignored(finding, settings):
-                    findings.append(finding)
+def run_rules(
+    project: Project,
+    rules: Sequence[Rule],
+    modules: Iterable[ModuleFacts] | None = None,
+    *,
+    jobs: int | None = 1,
+    parallel_threshold: int | None = None,
+) -> list[Finding]:
+    """Every rule on every module (all of the project's by default), filtered and sorted.
+
+    With `jobs` > 1 (None: CPU count) and at least `parallel_threshold` modules (None:
+    `_RULES_PARALLEL_THRESHOLD`), on Linux, the modules are shared out between this
+    process and forked children, which inherit the project and every index built so far
+    (see `_run_rules_forked`). Elsewhere, or for fewer modules, one process runs them.
+    """
+    targets = list(modules if modules is not None else project)
+    workers = min(jobs if jobs is not None else (os.cpu_count() or 1), len(targets))
+    threshold = _RULES_PARALLEL_THRESHOLD if parallel_threshold is None else parallel_threshold
+    if workers > 1 and len(targets) >= threshold and can_fork():
+        per_module = _run_rules_forked(project, rules, targets, workers)
+    else:
+        per_module = [_module_findings(facts, project, rules) for facts in targets]
+    findings = [finding for found in per_module for finding in found]
     findings.sort(key=lambda f: f.sort_key)
+    return findings
+
+
+def _run_rules_forked(project: Project, rules: Sequence[Rule], targets: list[ModuleFacts], workers: int) -> list[list[Finding]]:
+    """Each module's findings, computed in `workers` processes.
+
+    The call graph and entry points, which nearly every project rule reads, are built
+    here before the fork, so the children share one copy. The other shared indexes
+    (`project.memo`) are left to the children on purpose: rules are pure, so a child
+    that builds one gets the value the parent would have, and children build them side
+    by side. Building them here first (per-family "warmers") was measured slower on
+    Django's source: 0.55 s for the rules instead of 0.50 s, as the parent then builds
+    serially what the children would have built in parallel; it would only save CPU.
+
+    Results equal the serial ones: each module's findings come back in the order one
+    process produces them and are put back in module order before the engine's sort.
+    """
+    project.callgraph  # noqa: B018 - built once, before the fork, for every child
+    project.entry_points  # noqa: B018
+    # Interleaved slices balance well without knowing which modules are costly.
+    slices = [targets[k::workers] for k in range(workers)]
+    results = fork_map(lambda piece: [_module_findings(facts, project, rules) for facts in piece], slices)
+    return [results[i % workers][i // workers] for i in range(len(targets))]
+
+
+def _module_findings(facts: ModuleFacts, project: Project, rules: Sequence[Rule]) -> list[Finding]:
+    if facts.internal_error is not None:
+        return [internal_error(facts.path, facts.internal_error)]
+    settings = project.settings
+    findings = []
+    for rule in rules:
+        try:
+            produced = list(rule.check(facts, project))
+        except Exception as exc:  # a rule bug must not end the run: report it and go on
+            produced = [internal_error(facts.path, f"rule {rule.code} failed on this file: {type(exc).__name__}: {exc}")]
+        for finding in produced:
+            if not _suppressed(finding, facts) and not _per_file_ignored(finding, settings):
+                findings.append(finding)
     return findings
 
 
@@ -248,7 +296,7 @@ def check(
         if isinstance(cached, list):
             return CheckResult(cached, files, errors, sources, load_project)
         project = load_project()
-        findings = run_rules(project, selected_rules(settings))
+        findings = run_rules(project, selected_rules(settings), jobs=jobs)
         if cache is not None:
             cache.put_run(run_key, findings)
     return CheckResult(findings, files, errors, sources, load_project, project)
