@@ -25,8 +25,8 @@ class QueryInLoop(Rule):
     Django `Model.objects.get(...)`, `.filter(...).first()`, `.exists()`, `.count()`;
     SQLAlchemy `session.get(...)`, `session.execute/scalars/scalar(select(...))`,
     `Model.query.get(...)`; DB-API `cursor.execute(...)`. A query keyed by the loop
-    variable should become one batched query; a query whose arguments do not change
-    in the loop should be hoisted out of it.
+    variable should become one batched query, a loop-invariant one be hoisted out of it
+    (loops over `range()`, batches and retries, are left alone).
 
     ## Why is this bad?
     Every query is a round trip to the database. A loop over 500 items makes 500 round
@@ -96,6 +96,8 @@ class QueryInLoop(Rule):
         found: list[tuple[DbCall, IterationFact]] = []
         for call in facts.calls:
             loop = item.innermost_loop(project, facts, call)
+            if loop is not None and loop.iterable == "builtins.range()":
+                continue  # `for offset in range(0, total, batch)`: batching or retries, one query a step by design
             query = _query(project, facts, call) if loop is not None else None
             if query is not None and loop is not None:
                 found.append((query, loop))
