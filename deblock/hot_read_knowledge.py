@@ -36,6 +36,7 @@ class HotReads:
     per_user: frozenset[str]
     per_user_decorators: frozenset[str]
     skip_responses: frozenset[str]
+    staff_url_files: frozenset[str]
     django_cache: str
     django_cache_control: str
     default_ttl: int
@@ -76,10 +77,10 @@ def hot_reads() -> HotReads:
             sources.append(_source(row, f"{table}[{index}]"))
             found |= _names(row, "names", f"{table}[{index}]")
         tables[table] = frozenset(found)
-    headers, inputs, per_user, skip, fixes = (raw.get(k, {}) for k in
-                                              ("headers", "inputs", "per_user", "skip_responses", "fixes"))
+    headers, inputs, per_user, skip, staff, fixes = (raw.get(k, {}) for k in (
+        "headers", "inputs", "per_user", "skip_responses", "staff_urls", "fixes"))
     for name, section in (("headers", headers), ("inputs", inputs), ("per_user", per_user),
-                          ("skip_responses", skip), ("fixes", fixes)):
+                          ("skip_responses", skip), ("staff_urls", staff), ("fixes", fixes)):
         sources.append(_source(section, name))
     ttl = fixes.get("default_ttl")
     if not isinstance(ttl, int) or ttl <= 0:
@@ -95,6 +96,7 @@ def hot_reads() -> HotReads:
         per_user=_names(per_user, "names", "per_user"),
         per_user_decorators=_names(per_user, "decorators", "per_user"),
         skip_responses=_names(skip, "names", "skip_responses"),
+        staff_url_files=_names(staff, "files", "staff_urls"),
         django_cache=str(fixes.get("django_cache", "")),
         django_cache_control=str(fixes.get("django_cache_control", "")),
         default_ttl=ttl,

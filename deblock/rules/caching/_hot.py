@@ -34,15 +34,20 @@ class Read:
     queryset: bool = False  # a lazy Django QuerySet (the fix caches `list(...)`)
 
 
+def _staff_only(path: str) -> bool:
+    """URLs declared in a back office (an `admin` package or `admin_urls.py`, Wagtail's
+    `wagtail_hooks.py`) serve few, logged-in users: not where a shared cache pays."""
+    *folders, name = path.split("/")
+    return "admin" in folders or "admin" in name.removesuffix(".py").split("_") or name in hot_reads().staff_url_files
+
+
 def read_entries(project: Project, function: str) -> tuple[EntryPoint, ...]:
     """The GET routes and views reaching `function` (a view with unknown methods counts
     when neither it nor `function` writes a model)."""
     found = []
     for entry in entries_reaching(project, function):
-        # Staff back offices (an `admin` package: Wagtail's, a project's own) serve few,
-        # logged-in users: not where a shared cache pays.
         if entry.kind not in ("route", "view") or entry.framework == "drf" or is_low_priority_path(entry.path) \
-                or "admin" in entry.path.split("/")[:-1]:
+                or _staff_only(entry.path):
             continue
         if set(entry.methods) & _READS or (not entry.methods and not writes_in(project, entry.qualname)
                                            and not writes_in(project, function)):
