@@ -14,7 +14,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from deblock.knowledge import KnowledgeError
+from deblock.knowledge import KnowledgeError, names_in, source_in
 
 _TABLES = ("cache_decorators", "header_decorators", "cache_calls", "header_calls", "http_gets", "expensive")
 
@@ -50,17 +50,11 @@ def normalise(name: str | None) -> str:
 
 
 def _source(raw: dict, where: str) -> str:
-    source = raw.get("source")
-    if not isinstance(source, str) or not source.startswith("https://"):
-        raise KnowledgeError(f"hot_reads.toml: {where} needs a `source` https URL")
-    return source
+    return source_in(raw, f"hot_reads.toml: {where}")
 
 
 def _names(raw: dict, key: str, where: str) -> frozenset[str]:
-    names = raw.get(key)
-    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
-        raise KnowledgeError(f"hot_reads.toml: {where}.{key} must be a non-empty list of names")
-    return frozenset(names)
+    return names_in(raw, key, f"hot_reads.toml: {where}")
 
 
 @cache

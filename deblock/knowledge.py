@@ -23,6 +23,23 @@ class KnowledgeError(ValueError):
     """A row of a data table is malformed (a bug in deblock, caught by tests)."""
 
 
+def names_in(raw: dict, key: str, where: str, *, empty: bool = False) -> frozenset[str]:
+    """A knowledge table's list of names (`raw[key]`), validated: `where` names the table
+    in errors (`caching.toml redis`)."""
+    value = raw.get(key)
+    if not isinstance(value, list) or (not value and not empty) or not all(isinstance(v, str) and v for v in value):
+        raise KnowledgeError(f"{where}.{key} must be a non-empty list of strings")
+    return frozenset(value)
+
+
+def source_in(raw: dict, where: str) -> str:
+    """A knowledge table's `source`: every row says where its fact comes from."""
+    value = raw.get("source")
+    if not isinstance(value, str) or not value.startswith("https://"):
+        raise KnowledgeError(f"{where}.source must be an https URL")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class BlockingCall:
     match: str

@@ -13,7 +13,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from deblock.knowledge import KnowledgeError
+from deblock.knowledge import KnowledgeError, names_in, source_in
 
 KINDS = ("engine", "connection", "http-client")
 
@@ -74,10 +74,7 @@ def _load() -> dict:
 
 
 def _names(raw: dict, key: str, where: str, *, empty: bool = False) -> frozenset[str]:
-    value = raw.get(key)
-    if not isinstance(value, list) or (not value and not empty) or not all(isinstance(v, str) and v for v in value):
-        raise KnowledgeError(f"pooling.toml {where}.{key} must be a non-empty list of strings")
-    return frozenset(value)
+    return names_in(raw, key, f"pooling.toml {where}", empty=empty)
 
 
 def _text(raw: dict, key: str, where: str, default: str | None = None) -> str:
@@ -88,10 +85,7 @@ def _text(raw: dict, key: str, where: str, default: str | None = None) -> str:
 
 
 def _source(raw: dict, where: str) -> str:
-    value = _text(raw, "source", where)
-    if not value.startswith("https://"):
-        raise KnowledgeError(f"pooling.toml {where}.source must be an https URL")
-    return value
+    return source_in(raw, f"pooling.toml {where}")
 
 
 @cache

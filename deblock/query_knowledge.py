@@ -13,7 +13,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from deblock.knowledge import KnowledgeError
+from deblock.knowledge import KnowledgeError, names_in, source_in
 
 
 @dataclass(frozen=True)
@@ -61,17 +61,11 @@ def _load() -> dict:
 
 
 def _names(raw: dict, key: str, where: str) -> frozenset[str]:
-    value = raw.get(key)
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
-        raise KnowledgeError(f"queries.toml {where}.{key} must be a non-empty list of strings")
-    return frozenset(value)
+    return names_in(raw, key, f"queries.toml {where}")
 
 
 def _source(raw: dict, where: str) -> str:
-    value = raw.get("source")
-    if not isinstance(value, str) or not value.startswith("https://"):
-        raise KnowledgeError(f"queries.toml {where}.source must be an https URL")
-    return value
+    return source_in(raw, f"queries.toml {where}")
 
 
 @cache

@@ -10,14 +10,11 @@ each kind (the query-count runner's data) and, in a fresh process with Django's 
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _stubs
-from run_django import seed
+from run_django import main, seed
 
 ENDPOINTS = {
     "bestsellers": "/books/bestsellers/",  # views.py:39, the DBK401 read the fix wraps in cache.get_or_set
@@ -51,19 +48,5 @@ def measure(n: int) -> dict[str, dict[str, object]]:
     return results
 
 
-def main() -> None:
-    app_dir, n, db_path = Path(sys.argv[1]).resolve(), int(sys.argv[2]), sys.argv[3]
-    os.environ["DJANGO_SETTINGS_MODULE"] = "shop.settings"
-    os.environ["DJANGO_DB_PATH"] = db_path
-    sys.path.insert(0, str(app_dir))
-    _stubs.install()
-    real_stdout, sys.stdout = sys.stdout, sys.stderr  # only the JSON result goes to stdout
-    try:
-        results = measure(n)
-    finally:
-        sys.stdout = real_stdout
-    json.dump(results, sys.stdout, sort_keys=True)
-
-
 if __name__ == "__main__":
-    main()
+    main(measure)

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -117,7 +118,9 @@ def measure(n: int) -> dict[str, dict[str, object]]:
     return results
 
 
-def main() -> None:
+def main(measure_with: Callable[[int], dict[str, dict[str, object]]] = measure) -> None:
+    """Set the app up from `APP_DIR N DB_PATH`, run `measure_with(N)`, print its JSON
+    (the caching runner reuses this with its own measurement)."""
     app_dir, n, db_path = Path(sys.argv[1]).resolve(), int(sys.argv[2]), sys.argv[3]
     os.environ["DJANGO_SETTINGS_MODULE"] = "shop.settings"
     os.environ["DJANGO_DB_PATH"] = db_path
@@ -125,7 +128,7 @@ def main() -> None:
     _stubs.install()
     real_stdout, sys.stdout = sys.stdout, sys.stderr  # only the JSON result goes to stdout
     try:
-        results = measure(n)
+        results = measure_with(n)
     finally:
         sys.stdout = real_stdout
     json.dump(results, sys.stdout, sort_keys=True)
