@@ -179,3 +179,31 @@ def blocking_calls() -> dict[str, BlockingCall]:
                 raise KnowledgeError(f"{name}: duplicate `match` {row.match!r}")
             table[row.match] = row
     return table
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSwap:
+    """A sync client factory and its async twin (`[[swap]]` rows): DBK109's constructor swap."""
+
+    factory: str
+    async_factory: str
+    semantic_delta: str
+    sources: tuple[str, ...]
+
+
+@cache
+def client_swaps() -> dict[str, ClientSwap]:
+    """`[[swap]]` rows keyed by the sync factory (`redis.Redis` -> `redis.asyncio.Redis`)."""
+    table: dict[str, ClientSwap] = {}
+    for name, data in _catalogue_files():
+        for index, raw in enumerate(data.get("swap", [])):
+            where = f"{name}: swap row {index}"
+            sources = tuple(v for k, v in raw.items() if k.startswith("source"))
+            if not {"factory", "async_factory", "semantic_delta", "source"} <= set(raw) or not all(
+                isinstance(s, str) and s.startswith("https://") for s in sources
+            ):
+                raise KnowledgeError(f"{where} needs factory, async_factory, semantic_delta and https sources")
+            if raw["factory"] in table:
+                raise KnowledgeError(f"{where}: duplicate factory {raw['factory']!r}")
+            table[raw["factory"]] = ClientSwap(raw["factory"], raw["async_factory"], raw["semantic_delta"], sources)
+    return table

@@ -7,6 +7,7 @@ from deblock.analyzer.project import Project
 from deblock.model import Applicability, Finding, FixAvailability
 from deblock.rules._base import Invalid, Rule
 from deblock.rules.blocking._db import driver_calls
+from deblock.rules.blocking._db_swap import swap_fix
 from deblock.rules.blocking._matching import fix_for, short_name
 
 
@@ -48,12 +49,18 @@ class BlockingDbDriverInAsync(Rule):
     ```
 
     ## Fix safety
-    Where it is meaningful, the fix runs the call in a worker thread with
-    `await asyncio.to_thread(...)` (anyio/trio per `async-library`). It is unsafe: the
-    connection is then used from several threads, and a cancelled task does not cancel
-    the query. No fix is offered for sqlite3 (its objects refuse use from another
-    thread) or for pymongo `find()` (the cursor blocks later, while iterated). The
-    constructor swap to the async client is left to you: it changes every call site.
+    A redis client bound once (module-level name, local, or `self.x`) whose every use,
+    project-wide, is inside `async def`s is swapped: `redis.Redis(...)`/`from_url(...)`
+    becomes `redis.asyncio.Redis(...)`/`redis.asyncio.from_url(...)`, each command is
+    awaited, `close()` becomes `await aclose()` (redis>=5.0.1), pipelines queue without
+    await (`await pipe.execute()`, `async with r.pipeline()`). It is unsafe: the
+    connection pool then belongs to one event loop. Otherwise (a sync user, trio/anyio)
+    the call runs in a worker thread with `await asyncio.to_thread(...)` (anyio/trio per
+    `async-library`), also unsafe: the connection is used from several threads and a
+    cancelled task does not cancel the query; the message says why there is no swap. No
+    fix for sqlite3 (its objects refuse other threads) or pymongo `find()` (the cursor
+    blocks while iterated); their swaps to aiosqlite and `AsyncMongoClient` are not
+    exact enough to automate.
 
     ## Known limitations
     pymongo collections reached by subscript (`client["db"]["users"]`) do not resolve
@@ -69,7 +76,8 @@ class BlockingDbDriverInAsync(Rule):
     """
 
     code = "DBK109"
-    message = "Blocking database call `{callee}` in async function `{function}`; use {twin}"
+    message = "Blocking database call `{callee}` in async function `{function}`; use {twin}{why}"
+    swap_title = "Swap `{name}` to `{twin}` and await its commands (pool bound to one event loop)"
     fix_title = "Run in a worker thread with `await asyncio.to_thread(...)`"
     fix_availability = FixAvailability.SOMETIMES
     applicability = Applicability.UNSAFE
@@ -90,10 +98,30 @@ class BlockingDbDriverInAsync(Rule):
         Invalid(
             "import redis\n\ncache = redis.from_url('redis://localhost')\n\nasync def seen(key):\n"
             "    return cache.sismember('seen', key)\n",
-            fixed="import redis\nimport asyncio\n\ncache = redis.from_url('redis://localhost')\n\nasync def seen(key):\n"
-            "    return await asyncio.to_thread(cache.sismember, 'seen', key)\n",
-            line=6,
-            message="use redis.asyncio.Redis",
+            fixed="import redis\nimport redis.asyncio\n\ncache = redis.asyncio.from_url('redis://localhost')\n\n"
+            "async def seen(key):\n    return await cache.sismember('seen', key)\n",
+            line=6, message="use redis.asyncio.Redis",
+        ),
+        Invalid(
+            "import redis\n\nasync def hit(key):\n    r = redis.StrictRedis(decode_responses=True)\n"
+            "    with r.pipeline() as pipe:\n        pipe.incr(key).expire(key, 60)\n        pipe.execute()\n"
+            "    return r.get(key).upper()\n",
+            fixed="import redis\nimport redis.asyncio\n\nasync def hit(key):\n    r = redis.asyncio.Redis(decode_responses=True)\n"
+            "    async with r.pipeline() as pipe:\n        pipe.incr(key).expire(key, 60)\n        await pipe.execute()\n"
+            "    return (await r.get(key)).upper()\n",
+        ),
+        Invalid(
+            "import redis\n\nclass Store:\n    def __init__(self, url):\n        self.r = redis.Redis.from_url(url)\n\n"
+            "    async def get(self, k):\n        return self.r.get(k)\n\n    async def close(self):\n        self.r.close()\n",
+            fixed="import redis\nimport redis.asyncio\n\nclass Store:\n    def __init__(self, url):\n"
+            "        self.r = redis.asyncio.Redis.from_url(url)\n\n    async def get(self, k):\n        return await self.r.get(k)\n\n"
+            "    async def close(self):\n        await self.r.aclose()\n",
+        ),
+        Invalid(
+            "import redis\n\nr = redis.Redis()\n\ndef count():\n    return r.dbsize()\n\nasync def hit(key):\n    r.incr(key)\n",
+            fixed="import redis\nimport asyncio\n\nr = redis.Redis()\n\ndef count():\n    return r.dbsize()\n\n"
+            "async def hit(key):\n    await asyncio.to_thread(r.incr, key)\n",
+            message="no swap to `redis.asyncio.Redis`: `r` is also used by sync code (`count`)",
         ),
         Invalid(
             "import pymongo\n\nclient = pymongo.MongoClient()\n\nasync def user(uid):\n"
@@ -114,5 +142,6 @@ class BlockingDbDriverInAsync(Rule):
     def check(self, facts: ModuleFacts, project: Project) -> Iterator[Finding]:
         library = project.async_library(facts)
         for call, entry, twin in driver_calls(facts, project):
-            yield self.finding(facts, call.span, fix=fix_for(self, call, entry, library),
+            fix, why = swap_fix(call, facts, project, library, self.swap_title)
+            yield self.finding(facts, call.span, fix=fix or fix_for(self, call, entry, library), why=why,
                                callee=entry.match, function=short_name(call.function), twin=twin)
