@@ -195,6 +195,11 @@ def _project_for(paths: tuple[Path, ...], options: dict[str, Any]) -> tuple[list
     return targets, settings, project
 
 
+_TARGETS = ("quart",)
+_TARGET_HELP = ("Also move the framework: `quart` turns a Flask + Flask-SQLAlchemy app into Quart + SQLAlchemy's "
+                "AsyncSession (docs/migrate.md).")
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--entry", "entries", multiple=True, metavar="QUALNAME",
@@ -202,6 +207,7 @@ def _project_for(paths: tuple[Path, ...], options: dict[str, Any]) -> tuple[list
 @click.option("--all-views", is_flag=True, help="Plan from every HTTP entry point (views, routes, viewsets); the default.")
 @click.option("--format", "output_format", type=click.Choice(_PLAN_FORMATS), default="rich", show_default=True)
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False), help="Write the plan to a file instead of stdout.")
+@click.option("--target", type=click.Choice(_TARGETS), help=_TARGET_HELP)
 @click.option("--exclude", multiple=True, help="Globs to exclude, replacing the defaults.")
 @click.option("--extend-exclude", multiple=True, help="Globs to exclude in addition to the defaults.")
 @click.option("--config", help="A config file, or an inline `key = value` override.")
@@ -210,7 +216,7 @@ def _project_for(paths: tuple[Path, ...], options: dict[str, Any]) -> tuple[list
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes for parsing (default: CPU count).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 def plan(paths: tuple[Path, ...], entries: tuple[str, ...], all_views: bool, output_format: str,
-         output_file: str | None, **kwargs: Any) -> None:
+         output_file: str | None, target: str | None, **kwargs: Any) -> None:
     """Plan a sync-to-async migration: which functions become async from the chosen entry
     points, every await, library swap and bridge, in order (leaves first)."""
     from deblock.migration.plan import PlanError, build_plan
@@ -218,7 +224,7 @@ def plan(paths: tuple[Path, ...], entries: tuple[str, ...], all_views: bool, out
 
     project = _project_for(paths, kwargs)[2]
     try:
-        result = build_plan(project, entries, all_views)
+        result = build_plan(project, entries, all_views, target=target)
     except PlanError as exc:
         raise ConfigError(str(exc)) from None
     color = {"always": True, "never": False}.get(kwargs["color"], sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
@@ -236,6 +242,7 @@ def plan(paths: tuple[Path, ...], entries: tuple[str, ...], all_views: bool, out
 @click.option("--all-views", is_flag=True, help="Migrate from every HTTP entry point (the default).")
 @click.option("--apply", "apply_", is_flag=True, help="Write the files (default: print the diff and change nothing).")
 @click.option("--unsafe", is_flag=True, help="Also apply swaps whose semantics differ (httpx, asyncio.sleep, ...).")
+@click.option("--target", type=click.Choice(_TARGETS), help=_TARGET_HELP)
 @click.option("--exclude", multiple=True, help="Globs to exclude, replacing the defaults.")
 @click.option("--extend-exclude", multiple=True, help="Globs to exclude in addition to the defaults.")
 @click.option("--config", help="A config file, or an inline `key = value` override.")
@@ -243,7 +250,7 @@ def plan(paths: tuple[Path, ...], entries: tuple[str, ...], all_views: bool, out
 @click.option("-n", "--no-cache", is_flag=True, help="Do not read or write the facts cache.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes for parsing (default: CPU count).")
 def migrate(paths: tuple[Path, ...], entries: tuple[str, ...], all_views: bool, apply_: bool, unsafe: bool,
-            **kwargs: Any) -> None:
+            target: str | None, **kwargs: Any) -> None:
     """Apply the migration plan of `deblock plan`: `async def`, awaits, async twins and
     bridges, leaves first. Prints a unified diff unless --apply (exit 1 if there are changes)."""
     from deblock.migration.migrate import MigrateError, run_migrate
@@ -251,7 +258,7 @@ def migrate(paths: tuple[Path, ...], entries: tuple[str, ...], all_views: bool, 
 
     targets, settings, project = _project_for(paths, kwargs)
     try:
-        code = run_migrate(project, targets, settings, entries, all_views, apply_, unsafe, click.echo)
+        code = run_migrate(project, targets, settings, entries, all_views, apply_, unsafe, click.echo, target)
     except PlanError as exc:
         raise ConfigError(str(exc)) from None
     except MigrateError as exc:

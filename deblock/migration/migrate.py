@@ -65,6 +65,7 @@ class Migration:
     skipped: list[Skipped] = field(default_factory=list)
     kept_sync: dict[str, str] = field(default_factory=dict)  # function -> why migrate kept it sync
     remaining: list[Any] = field(default_factory=list)  # DBK110/111/120 findings after the migration
+    created: set[str] = field(default_factory=set)  # paths of files the migration adds (`quart_db.py`)
 
     def diff(self) -> str:
         return "".join(unified_diff(p, self.originals[p], self.results[p]) for p in sorted(self.results))
@@ -210,8 +211,10 @@ def _block_names(sources: _Sources, path: str, block: ast.With, fn: ast.AST) -> 
 
 # ---------------------------------------------------------------------- the engine
 class _Migrator:
-    def __init__(self, project: Project, patterns: Sequence[str], all_views: bool, unsafe: bool) -> None:
+    def __init__(self, project: Project, patterns: Sequence[str], all_views: bool, unsafe: bool,
+                 target: str | None = None) -> None:
         self.project = project
+        self.target = target
         self.patterns = patterns
         self.all_views = all_views
         self.unsafe = unsafe
@@ -300,13 +303,13 @@ class _Migrator:
 
     def plan(self) -> tuple[Plan, dict[str, Hazard]]:
         stops: dict[str, Hazard] = {}
-        plan = build_plan(self.project, self.patterns, self.all_views, stops)
+        plan = build_plan(self.project, self.patterns, self.all_views, stops, self.target)
         for _ in range(20):
             new = {q: h for q, h in self._refusals(plan).items() if q not in stops}
             if not new:
                 break
             stops.update(new)
-            plan = build_plan(self.project, self.patterns, self.all_views, stops)
+            plan = build_plan(self.project, self.patterns, self.all_views, stops, self.target)
         return plan, stops
 
     def fixes(self, plan: Plan, migration: Migration) -> dict[str, list[Fix]]:
@@ -383,12 +386,18 @@ class _Migrator:
         return out
 
 
-def migrate(project: Project, patterns: Sequence[str] = (), all_views: bool = False, unsafe: bool = False) -> Migration:
+def migrate(project: Project, patterns: Sequence[str] = (), all_views: bool = False, unsafe: bool = False,
+            target: str | None = None) -> Migration:
     """Compute the migrated text of every file the plan changes (nothing is written)."""
-    migrator = _Migrator(project, patterns, all_views, unsafe)
+    migrator = _Migrator(project, patterns, all_views, unsafe, target)
     plan, stops = migrator.plan()
     migration = Migration(plan, kept_sync={q: h.message for q, h in stops.items()})
-    for path, fixes in sorted(migrator.fixes(plan, migration).items()):
+    all_fixes = migrator.fixes(plan, migration)
+    if target == "quart":
+        from deblock.migration.quart_apply import quart_project_fixes
+
+        quart_project_fixes(project, migrator.sources, plan, all_fixes, migration)
+    for path, fixes in sorted(all_fixes.items()):
         source = migrator.sources.text(path)
         result, located = apply_fixes(source, fixes, path)
         missing = [f for f in fixes if f not in located]
@@ -415,7 +424,10 @@ def write(migration: Migration, root: Path) -> None:
             written.append(path)
     except OSError as exc:
         for path in written:
-            write_atomic(root / path, migration.originals[path])
+            if path in migration.created:
+                (root / path).unlink(missing_ok=True)
+            else:
+                write_atomic(root / path, migration.originals[path])
         raise MigrateError(f"{exc}; nothing was written") from None
 
 
@@ -466,10 +478,10 @@ def summary(migration: Migration) -> str:
 
 
 def run_migrate(project: Project, paths: Sequence[Path], settings: Any, patterns: Sequence[str], all_views: bool,
-                apply: bool, unsafe: bool, echo: Any) -> int:
+                apply: bool, unsafe: bool, echo: Any, target: str | None = None) -> int:
     """The `deblock migrate` command: exit 1 for a dry run with changes (or findings left
     after --apply), 0 otherwise; MigrateError (exit 2) when an output does not parse."""
-    migration = migrate(project, patterns, all_views, unsafe)
+    migration = migrate(project, patterns, all_views, unsafe, target)
     root = project.settings.root
     if apply:
         write(migration, root)

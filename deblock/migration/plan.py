@@ -76,7 +76,7 @@ hours: each is one edit at one span.
  "graph": {"nodes": [{"id", "label", "kind", "title", "path", "line"}],
            "edges": [{"source", "target", "kind"}]},
  "effort": {"defs", "awaits", "swaps", "unsafe_swaps", "bridges", "manual", "automatic", "formula"},
- "notes": [str]}
+ "notes": [str], "target": "quart"|null}
 ```
 A span is `{"line", "col", "end_line", "end_col"}` (1-based lines, 0-based columns).
 Functions are listed in step order; keys never disappear (empty lists, `null`).
@@ -239,6 +239,7 @@ class Plan:
     effort: Effort
     notes: tuple[str, ...] = ()
     schema: int = SCHEMA
+    target: str | None = None  # `quart`: the Flask app moves to Quart and Flask-SQLAlchemy to AsyncSession
 
     def function(self, qualname: str) -> PlanFunction | None:
         return next((f for f in self.functions if f.qualname == qualname), None)
@@ -257,6 +258,7 @@ class Plan:
             "graph": {"nodes": [_obj(n) for n in self.nodes], "edges": [_obj(e) for e in self.edges]},
             "effort": _obj(self.effort),
             "notes": list(self.notes),
+            "target": self.target,
         }
 
 
@@ -294,8 +296,9 @@ def _version_text(since: tuple[int, ...]) -> str:
 class _Classifier:
     """Every I/O call a function makes, with its async twin or its fallback."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, target: str | None = None) -> None:
         self.project = project
+        self.target = target
         self.version = project.django_version
         deps = project.direct_dependencies
         self.file_library = "anyio" if "anyio" in deps else "aiofiles" if "aiofiles" in deps else None
@@ -313,6 +316,8 @@ class _Classifier:
         if qualname not in self._cache:
             found = [io for path, call in self.calls.get(qualname, ()) if (io := self._call(qualname, path, call))]
             found += [io for path, loop in self.iterations.get(qualname, ()) if (io := self._loop(qualname, path, loop))]
+            if self.target == "quart":
+                found += self._quart_reads(qualname)
             self._cache[qualname] = tuple(sorted(found, key=lambda io: io.call_span))
         return self._cache[qualname]
 
@@ -371,6 +376,8 @@ class _Classifier:
                                          None, (), "async_for")
             return self._django_swap(fn, path, call, resolved, twin, f"await {receiver}.{twin.twin}(...)",
                                      "django_async_twin", (("method", twin.twin),))
+        if self.target == "quart" and (quart := self._quart_call(fn, path, call, resolved)) is not None:
+            return quart
         return self._sqlalchemy(fn, path, call, resolved) or self._library(fn, path, call, resolved)
 
     def _loop(self, fn: str, path: str, loop: Any) -> _Io | None:
@@ -417,6 +424,55 @@ class _Classifier:
                  "raise MissingGreenlet (eager-load them), and attributes expire on commit unless expire_on_commit=False")
         swap = Swap(fn, path, call.span, "sqlalchemy", resolved, to, None, (), awaited, "sqlalchemy>=2.0", delta, "unsafe")
         return _Io(call.span, path, resolved, swap, "", "")
+
+    # -- Quart target (deblock/migration/quart.py)
+    def _quart_call(self, fn: str, path: str, call: CallFact, resolved: str) -> _Io | None:
+        """Quart coroutines, the request body, `db.session` and legacy `Model.query` chains."""
+        from deblock.migration import quart
+
+        module = self.project.files.get(path)
+        to = quart.quart_call(self.project, resolved)
+        codemod, args = "insert_await", ()
+        if to is None and module is not None and (_flask_query_final(self.project, resolved) or ".query()." in resolved):
+            node = _call_node(self.project, path, call.span)
+            rewrite = quart.query_rewrite(self.project, module, node) if node is not None else None
+            if rewrite is None:
+                return None  # not a Query chain deblock can write: the SQLAlchemy swap (by hand) stays
+            to, codemod = rewrite[0].format(stmt="select(...)", session="db.session", db="db", fetch="scalars",
+                                            entity="Model", args="...", kwargs=""), "legacy_query_to_select"
+            args = (("template", rewrite[0]), *sorted(rewrite[1].items()))
+        if to is None:
+            return None
+        family = "quart" if resolved.startswith("flask.") else "sqlalchemy"
+        delta = _QUART_DELTA if family == "quart" else _ASYNC_SESSION_DELTA
+        swap = Swap(fn, path, call.span, family, resolved, to, codemod, args, "await",
+                    "quart" if family == "quart" else "sqlalchemy[asyncio]>=2.0", delta, "safe")
+        return _Io(call.span, path, resolved, swap, "", "")
+
+    def _quart_reads(self, qualname: str) -> list[_Io]:
+        """`request.form` and relationship reads on typed instances (`post.author`)."""
+        from deblock.migration import quart
+
+        found = _function_node(self.project, qualname)
+        module = self.project.module_of(qualname)
+        if found is None or module is None:
+            return []
+        path, node = found
+        out = []
+        for site in quart.attribute_sites(self.project, module, node):
+            if site.kind == "request":
+                swap = Swap(qualname, path, site.span, "quart", f"flask.{site.text}", f"await {site.text}",
+                            "await_attribute", (), "await", "quart", _QUART_DELTA, "safe")
+            else:
+                owner, _, attr = site.text.rpartition(".")
+                swap = Swap(qualname, path, site.span, "sqlalchemy", site.text,
+                            f"await {owner}.awaitable_attrs.{attr}", "await_attribute", (("via", "awaitable_attrs"),),
+                            "await", "sqlalchemy[asyncio]>=2.0.13", _ASYNC_SESSION_DELTA, "safe")
+            if site.blocked:
+                out.append(_Io(site.span, path, site.text, None, "", f"`{site.text}` must be awaited, but {site.blocked}"))
+            else:
+                out.append(_Io(site.span, path, site.text, swap, "", ""))
+        return out
 
     # -- catalogue rows (HTTP, sleep, redis, files, everything else)
     def _library(self, fn: str, path: str, call: CallFact, resolved: str) -> _Io | None:
@@ -514,10 +570,10 @@ def _roots(project: Project, entry: EntryPoint) -> list[str]:
 
 # ---------------------------------------------------------------------- colouring
 class _Colouring:
-    def __init__(self, project: Project, entries: list[EntryPoint]) -> None:
+    def __init__(self, project: Project, entries: list[EntryPoint], target: str | None = None) -> None:
         self.project = project
         self.graph = project.callgraph
-        self.io = _Classifier(project)
+        self.io = _Classifier(project, target)
         self.entries = entries
         self.reached: dict[str, tuple[str, ...]] = {}  # function -> chosen entries reaching it
         pending: deque[str] = deque()
@@ -658,10 +714,11 @@ def _with_block(project: Project, path: str, call_span: Span) -> Span | None:
 
 # ---------------------------------------------------------------------- the plan
 def build_plan(project: Project, patterns: Sequence[str] = (), all_views: bool = False,
-               stops: Mapping[str, Hazard] | None = None) -> Plan:
-    """`stops`: functions the caller (`deblock migrate`) keeps sync, with the reason."""
+               stops: Mapping[str, Hazard] | None = None, target: str | None = None) -> Plan:
+    """`stops`: functions the caller (`deblock migrate`) keeps sync, with the reason;
+    `target`: `quart` moves a Flask app to Quart (deblock/migration/quart.py)."""
     entries = select_entries(project, patterns, all_views)
-    colouring = _Colouring(project, entries)
+    colouring = _Colouring(project, entries, target)
     colouring.stops.update(stops or {})
     chains, grouped, blocked = colouring.colour()
     hazards: tuple[Hazard, ...] = ()
@@ -838,7 +895,7 @@ class _Builder:
             django_version=_version_text(project.django_version) if project.django_version else None,
             entries=tuple(EntryRef(e.qualname, e.framework, e.kind, e.runs_on, e.url, e.methods) for e in self.c.entries),
             functions=tuple(functions), steps=steps, blockers=blockers, hazards=hazards, nodes=nodes, edges=edges,
-            effort=_effort(functions, (*blockers, *hazards)), notes=self._notes(),
+            effort=_effort(functions, (*blockers, *hazards)), notes=self._notes(), target=self.c.io.target,
         )
 
     def _where(self, qualname: str) -> tuple[str, Span, bool]:
@@ -896,7 +953,10 @@ class _Builder:
             newest = _version_text(max(self.c.io.assumed_versions))
             notes.append(f"Django version unknown (set `target-django`): the plan assumes Django >= {newest} "
                          "for the `a`-twins it uses")
-        if any(e.framework == "flask" for e in self.c.entries):
+        if self.c.io.target == "quart":
+            notes.append("Target Quart: `flask` imports move to `quart`, Flask-SQLAlchemy's `db` to the AsyncSession "
+                          "module `quart_db.py`; every function using `db.session` must become async")
+        elif any(e.framework == "flask" for e in self.c.entries):
             notes.append("Flask runs async views in a per-request event loop on a WSGI worker: no throughput gain "
                          "until the app moves to Quart (or another ASGI framework)")
         return tuple(notes)
@@ -1005,6 +1065,26 @@ _EVALUATING_BUILTINS = frozenset({"list", "tuple", "set", "sorted", "len", "bool
 _LAZY_QS_CONSUMERS = frozenset({"Prefetch", "Subquery", "Exists", "sync_to_async"})
 _TEMPLATE_CALLS = frozenset({"render", "render_to_string", "render_to_response", "TemplateResponse",
                              "SimpleTemplateResponse"})
+
+
+_QUART_DELTA = ("Quart runs the same Flask API on asyncio: the request body, templates and responses are "
+                "coroutines; sync views still work (Quart runs them in a thread)")
+_ASYNC_SESSION_DELTA = ("AsyncSession (quart_db.py): one per request, expire_on_commit=False, no lazy loading "
+                        "(relationships are read with `await obj.awaitable_attrs.rel`), no legacy Query API")
+
+
+def _flask_query_final(project: Project, resolved: str) -> str | None:
+    from deblock.rules.blocking._orm import _flask_query
+
+    return _flask_query(project, resolved)
+
+
+def _call_node(project: Project, path: str, span: Span) -> ast.Call | None:
+    tree = _tree(project, path)
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.Call) and _span(node) == span:
+            return node
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,7 +166,7 @@ def test_effort_counts(plan: Plan) -> None:
 def test_json_shape_is_stable(plan: Plan) -> None:
     data = json.loads(json.dumps(plan.to_json()))
     assert list(data) == ["schema", "root", "django_version", "entries", "functions", "steps", "blockers",
-                          "hazards", "graph", "effort", "notes"]
+                          "hazards", "graph", "effort", "notes", "target"]
     assert data["schema"] == 1 and data["django_version"] == "5.1"
     fn = data["functions"][0]
     assert list(fn) == ["qualname", "path", "span", "status", "reason", "chain", "entries", "step", "overrides",
