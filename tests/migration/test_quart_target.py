@@ -13,7 +13,7 @@ import pytest
 from deblock.knowledge import KnowledgeError
 from deblock.migration.migrate import Migration, migrate
 from deblock.migration.quart import parse, quart_knowledge
-from tests.migration.test_migrate import project_at
+from test_migrate import project_at
 
 FILES = {
     "app/__init__.py": '''
