@@ -576,21 +576,46 @@ class FactGatherer(ast.NodeVisitor):
             if owner and value_type and self.lookup(target.value.id) == owner:
                 self._class_attr_types.setdefault(owner, {}).setdefault(target.attr, value_type)
 
+    def _assigned_type(self, value: ast.expr) -> str | None:
+        # `x = f()` and `x = await f()`: x holds what the call returns.
+        value_type = self.resolve(value) if isinstance(value, (ast.Call, ast.Await)) else None
+        if isinstance(value, (ast.Name, ast.Attribute)):
+            value_type = self.resolve(value)  # aliases: `get = requests.get`
+        if value_type is None or value_type.startswith(("builtins.dict.", "collections.")):
+            value_type = self._item_of_global(value) or value_type  # never hides a known type
+        return value_type
+
+    def _pairs(self, target: ast.expr, value: ast.expr) -> list[tuple[ast.expr, str | None]] | None:
+        """`a, b = f(), g()`: each target with the type of its own element, when both sides
+        are tuples or lists of the same length without `*` (else None)."""
+        if not (isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List))
+                and len(target.elts) == len(value.elts)
+                and not any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts))):
+            return None
+        pairs: list[tuple[ast.expr, str | None]] = []
+        for elt, item in zip(target.elts, value.elts):
+            inner = self._pairs(elt, item)
+            pairs.extend(inner if inner is not None else [(elt, self._assigned_type(item))])
+        return pairs
+
+    def _bind_pairwise(self, target: ast.expr, value: ast.expr) -> bool:
+        # Every element is resolved before any name is rebound: `a, b = b, a` swaps.
+        pairs = self._pairs(target, value)
+        for elt, value_type in pairs or ():
+            self._bind_target(elt, value_type)
+        return pairs is not None
+
     def visit_Assign(self, node: ast.Assign) -> None:
         self.visit(node.value)
-        # `x = f()` and `x = await f()`: x holds what the call returns.
-        value_type = self.resolve(node.value) if isinstance(node.value, (ast.Call, ast.Await)) else None
-        if isinstance(node.value, (ast.Name, ast.Attribute)):
-            value_type = self.resolve(node.value)  # aliases: `get = requests.get`
-        if value_type is None or value_type.startswith(("builtins.dict.", "collections.")):
-            value_type = self._item_of_global(node.value) or value_type  # never hides a known type
+        value_type = self._assigned_type(node.value)
         origins = self.origins(node.value) if self.stack[-1].kind == "function" and isinstance(
             node.value, (ast.Call, ast.Attribute, ast.Subscript, ast.Await, ast.Name)) else ()
         for target in node.targets:
             self._store(target, "subscript")
             if not isinstance(target, ast.Name):
                 self.visit(target)
-            self._bind_target(target, value_type)
+            if not self._bind_pairwise(target, node.value):
+                self._bind_target(target, value_type)
             if isinstance(target, ast.Name):
                 if origins:
                     self.stack[-1].origins[target.id] = origins

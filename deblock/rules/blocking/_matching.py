@@ -96,5 +96,13 @@ def family_findings(rule: Rule, facts: ModuleFacts, project: Project) -> Iterato
     for call, entry in blocking_calls_on_loop(facts, project, rule.code):
         yield rule.finding(
             facts, call.span, fix=fix_for(rule, call, entry, library),
-            callee=entry.match, function=short_name(call.function), delta=entry.semantic_delta,
+            callee=callee_name(call, entry, project), function=short_name(call.function), delta=entry.semantic_delta,
         )
+
+
+def callee_name(call: CallFact, entry: BlockingCall, project: Project) -> str:
+    """The name a message shows: the catalogue row's, or for a type-wide row
+    (`urllib3.PoolManager.*`) the row's type with the method actually called."""
+    if not entry.match.endswith(".*") or call.callee is None:
+        return entry.match
+    return entry.match[:-1] + short_name(project.resolve(call.callee) or call.callee)

@@ -109,6 +109,13 @@ class BlockingFileIoInAsync(Rule):
             fixed="import shutil\nimport asyncio\n\nasync def purge(folder):\n    await asyncio.to_thread(shutil.rmtree, folder)\n",
             line=4,
         ),
+        Invalid(
+            "from pathlib import Path\n\nasync def load(a, b):\n    src, dst = Path(a), Path(b)\n    return src.read_text()\n",
+            fixed="from pathlib import Path\nimport asyncio\n\nasync def load(a, b):\n    src, dst = Path(a), Path(b)\n"
+            "    return await asyncio.to_thread(src.read_text)\n",
+            line=5,
+            message="`pathlib.Path.read_text()`",
+        ),
     ]
 
     def check(self, facts: ModuleFacts, project: Project) -> Iterator[Finding]:

@@ -88,6 +88,7 @@ class BlockingHttpCallInAsync(Rule):
         "import asyncio, requests\n\nasync def fetch(url):\n    return await asyncio.to_thread(requests.get, url)\n",
         "async def fetch(cache, session, url):\n    session.get(url)\n    return cache.get(url)\n",
         "import requests\n\nasync def fetch(url):\n    def load():\n        return requests.get(url)\n    return load\n",
+        "import requests\n\nasync def fetch(url):\n    a, b = requests.Session(), {}\n    a, b = b, a\n    return a.get(url)\n",
     ]
     invalid = [
         Invalid(
@@ -117,6 +118,13 @@ class BlockingHttpCallInAsync(Rule):
             "from urllib.request import urlopen\n\nasync def load(url):\n    urlopen(url)\n",
             fixed="from urllib.request import urlopen\nimport asyncio\n\nasync def load(url):\n    await asyncio.to_thread(urlopen, url)\n",
             message="does not follow redirects by default (urlopen does)",
+        ),
+        Invalid(
+            "import urllib3\n\nasync def fetch(pool: urllib3.connectionpool.ConnectionPool):\n    return pool.urlopen('GET', '/')\n",
+            fixed="import urllib3\nimport asyncio\n\nasync def fetch(pool: urllib3.connectionpool.ConnectionPool):\n"
+            "    return await asyncio.to_thread(pool.urlopen, 'GET', '/')\n",
+            line=4,
+            message="`urllib3.connectionpool.ConnectionPool.urlopen()`",
         ),
     ]
 
