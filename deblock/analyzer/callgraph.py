@@ -87,12 +87,17 @@ class CallGraph:
         self._callers: dict[str, list[str]] = {}
         self._callees: dict[str, list[str]] = {}
         self._direct: dict[str, tuple[CallSite, BlockingCall, str]] = {}
+        self._dispatch: dict[str, set[str]] = {}
         custom = custom_blocking_calls(project.settings.blocking_calls)
         for module in project:
             for call in module.calls:
-                target = project.callee(call.callee)
-                if target is not None:
+                targets = project.call_targets(call)
+                for target in targets:
                     self._add_edge(call.function, target.qualname, CallSite(module.path, call))
+                if len(targets) > 1:  # one site dispatching to several methods: they share a colour
+                    for target in targets:
+                        self._dispatch.setdefault(target.qualname, set()).update(t.qualname for t in targets)
+                if targets:
                     continue
                 if call.offloaded or call.function in self._direct:
                     continue  # only a function's first blocking call is kept
@@ -117,6 +122,11 @@ class CallGraph:
 
     def callees(self, qualname: str) -> list[str]:
         return list(self._callees.get(qualname, ()))
+
+    def dispatch_siblings(self, qualname: str) -> list[str]:
+        """Functions one call site may run together with `qualname` (`self.repo.find()` in a
+        base class, `repo` typed differently by each subclass), `qualname` included."""
+        return sorted(self._dispatch.get(qualname, {qualname}))
 
     def sites(self, caller: str, callee: str) -> list[CallSite]:
         return list(self._sites.get((caller, callee), ()))

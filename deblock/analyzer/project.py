@@ -3,11 +3,11 @@ built call graph and entry points that project rules read."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from deblock.analyzer.facts.model import ClassFact, FunctionFact, ModuleFacts
+from deblock.analyzer.facts.model import CallFact, ClassFact, FunctionFact, ModuleFacts
 from deblock.analyzer.facts.resolve import looks_like_class
 from deblock.config import ASYNC_LIBRARIES, Settings
 from deblock.knowledge import return_types
@@ -141,8 +141,20 @@ class Project:
                 return ".".join([f"{owner}.{name}", *more])
             attr_type = dict(cls.attribute_types).get(name)
             if attr_type is not None:
+                attr_type = self._built_by_factory(class_qualname, owner, attr_type)
                 return self._resolve(".".join([attr_type, *more]), depth + 1) or attr_type
         return ".".join([class_qualname, *rest])
+
+    def _built_by_factory(self, class_qualname: str, owner: str, attr_type: str) -> str:
+        """`self.repo = self.repository_class()` in `owner`, read on a `class_qualname`
+        instance: the class that `class_qualname` (or its nearest base) assigns to
+        `repository_class`, when it is a project class."""
+        factory = attr_type[len(owner) + 1:-2] if attr_type.startswith(owner + ".") and attr_type.endswith("()") else ""
+        if factory and "." not in factory and "(" not in factory:
+            value = self._class_value(class_qualname, factory)
+            if value is not None and value[0] == "ref":
+                return value[1]
+        return attr_type
 
     def project_bases(self, class_qualname: str) -> list[str]:
         cls = self.classes.get(class_qualname)
@@ -209,6 +221,118 @@ class Project:
             return self.functions.get(self._member(resolved, ["__init__"], 0))
         return None
 
+    def call_targets(self, call: CallFact) -> list[FunctionFact]:
+        """The project functions a call may run: `callee`'s single target, else what only the
+        class the call sits in explains (inheritance that name resolution alone misses):
+
+        - `super().m()`: the next class defining `m` in the enclosing class's MRO;
+        - `self.attr.m()` where `attr` holds an instance assigned at class level
+          (`service = Service()`);
+        - `self.attr.m()` / `self.m()` in a base class where `attr` (or `m`) is only defined
+          by subclasses (`self.repo` set in each subclass's `__init__`, or built by the base
+          from a class attribute the subclasses set: `self.repo = self.repository_class()`):
+          every subclass's target, since any of them may be `self` at run time.
+        """
+        dotted = call.callee
+        target = self.callee(dotted)
+        if target is not None:
+            if target.class_qualname is None or not dotted:
+                return [target]
+            return self.memo(("call-overrides", dotted), lambda: self._with_overrides(dotted, target))
+        if not dotted:
+            return []
+        if dotted.startswith("builtins.super()."):
+            fn = self.functions.get(call.function)
+            return self._super_targets(fn.class_qualname, dotted[len("builtins.super()."):]) if fn else []
+        key = ("call-targets", dotted)
+        return self.memo(key, lambda: self._dispatch_targets(dotted))
+
+    def _with_overrides(self, dotted: str, target: FunctionFact) -> list[FunctionFact]:
+        """`self.render()` in a base class may run a subclass's override: the method found
+        and every override of it in the receiver's subclasses."""
+        receiver, rest = self._class_prefix(self.resolve(dotted) or dotted)
+        if receiver is None or len(rest) != 1 or receiver not in self.classes:
+            receiver, rest = self._class_prefix(dotted)
+        if receiver is None or len(rest) != 1 or rest[0] != target.name:
+            return [target]
+        found = {target.qualname: target}
+        for sub in self.subclasses(receiver):
+            override = self.functions.get(f"{sub}.{target.name}")
+            if override is not None and target.name in self.classes[sub].methods:
+                found[override.qualname] = override
+        return [found[name] for name in sorted(found)]
+
+    def _super_targets(self, cls: str | None, rest: str) -> list[FunctionFact]:
+        name, _, more = rest.partition(".")
+        if cls is None or more:
+            return []
+        for owner in self.mro(cls)[1:]:
+            klass = self.classes.get(owner)
+            if klass is not None and name in klass.methods and f"{owner}.{name}" in self.functions:
+                return [self.functions[f"{owner}.{name}"]]
+        return []
+
+    def _dispatch_targets(self, dotted: str) -> list[FunctionFact]:
+        resolved = self.resolve(dotted) or dotted
+        receiver, rest = self._class_prefix(dotted if "()" in resolved else resolved)
+        head, call, tail = resolved.partition("()")
+        if call:  # `self.repo.m()` where a base sets `self.repo = self.repository_class()`
+            cls, _, factory = head.rpartition(".")
+            if cls not in self.classes or not tail.startswith(".") or "()" in tail:
+                return []
+            if receiver is None or cls not in self.mro(receiver):
+                receiver = cls
+            attrs = [n for n, t in self.classes[cls].attribute_types if t == head + "()"]
+            found: dict[str, FunctionFact] = {}
+            for owner in [receiver, *self.subclasses(receiver)]:
+                value = self._class_value(owner, factory)
+                candidates = [value[1] + tail] if value is not None and value[0] == "ref" else []
+                candidates += [f"{owner}.{attr}{tail}" for attr in attrs if owner != cls]  # a subclass sets it itself
+                for candidate in candidates:
+                    if (target := self.callee(candidate)) is not None:
+                        found[target.qualname] = target
+            return [found[name] for name in sorted(found)]
+        if receiver is None:
+            return []
+        targets: dict[str, FunctionFact] = {}
+        for owner in [receiver, *self.subclasses(receiver)]:
+            value = self._class_value(owner, rest[0]) if len(rest) >= 2 else None  # `service = Service()`
+            target = self.callee(".".join([value[1], *rest[1:]])) if value and value[0] == "call" else None
+            if target is None and owner != receiver:
+                name = self.resolve(".".join([owner, *rest]))
+                target = self.functions.get(name or "")
+            if target is not None:
+                targets[target.qualname] = target
+        return [targets[name] for name in sorted(targets)]
+
+    def _class_prefix(self, dotted: str) -> tuple[str | None, list[str]]:
+        """`pkg.mod.Class.attr.m` -> ("pkg.mod.Class", ["attr", "m"]); (None, []) otherwise."""
+        if "()" in dotted:
+            return None, []
+        parts = dotted.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            if ".".join(parts[:cut]) in self.classes:
+                return ".".join(parts[:cut]), parts[cut:]
+        return None, []
+
+    def _class_value(self, cls: str, name: str) -> tuple[str, str] | None:
+        """A class-level `name = Klass` ("ref") or `name = Klass(...)` ("call") seen from
+        `cls` (nearest class in its MRO), when `Klass` is a project class."""
+        for owner in self.mro(cls):
+            for assign in self.classes[owner].assigns if owner in self.classes else ():
+                if assign.name == name:
+                    value = assign.value
+                    held = self.resolve(value.value) if isinstance(value.value, str) else None
+                    if value.kind in ("ref", "call") and held in self.classes:
+                        return value.kind, held
+                    return None
+        return None
+
+    def subclasses(self, class_qualname: str) -> list[str]:
+        """Project classes that inherit from `class_qualname` (directly or not), sorted."""
+        index = self.memo("subclasses", lambda: _subclass_index(self))
+        return index.get(class_qualname, [])
+
     # ------------------------------------------------------------------ indexes
     @cached_property
     def callgraph(self) -> CallGraph:
@@ -252,4 +376,12 @@ def _calls_by_last_name(module: ModuleFacts) -> dict[str, list[CallFact]]:
     for call in module.calls:
         if call.callee is not None:
             index.setdefault(call.callee.rpartition(".")[2], []).append(call)
+    return index
+
+
+def _subclass_index(project: Project) -> dict[str, list[str]]:
+    index: dict[str, list[str]] = {}
+    for qualname in sorted(project.classes):
+        for base in project.mro(qualname)[1:]:
+            index.setdefault(base, []).append(qualname)
     return index

@@ -627,7 +627,7 @@ class _Colouring:
         if cls is None or fn.parent is not None:
             return [qualname]
         name = fn.name
-        members = {qualname}
+        members = set(self.graph.dispatch_siblings(qualname))  # one call site, several methods
         related = set(self.project.mro(cls))
         related |= {c for c in self.project.classes if cls in self.project.mro(c)}
         for owner in related:
@@ -814,12 +814,15 @@ class _Builder:
                 if chain is None and not self._does_io(callee):
                     continue
                 for site in sites:
-                    if any(b.contains(site.call.span) for b in blocks):
-                        continue
+                    if any(b.contains(site.call.span) for b in blocks) or self._bridged(fn, site.call.span):
+                        continue  # inside an extracted block, or a site dispatching to several methods
                     why = (f"`{callee}` stays sync ({self.blocked[callee].message})" if callee in self.blocked
                            else f"`{callee}` stays sync and blocks: {chain.render() if chain else 'it does I/O'}")
                     self.bridges.setdefault(fn, []).append(
                         Bridge(fn, site.path, site.call.span, self._thread_kind(), callee, why))
+
+    def _bridged(self, fn: str, span: Span) -> bool:
+        return any(b.span == span for b in self.bridges.get(fn, ()))
 
     def _does_io(self, qualname: str, seen: frozenset[str] = frozenset()) -> bool:
         if qualname in seen or len(seen) > 50:
@@ -845,6 +848,8 @@ class _Builder:
                 hazard = self.blocked.get(caller) or self.c.stay_sync(caller)
                 why = hazard.message if hazard is not None else "off the chosen entry points' paths"
                 for site in sites:
+                    if self._bridged(caller, site.call.span):
+                        continue  # one site dispatching to several recoloured methods: one bridge
                     reason = f"`{caller}` stays sync ({why}) and calls `{callee}`, which becomes async"
                     if on_loop:
                         reason += "; it runs on the event loop, where async_to_sync raises: move the call out by hand"
@@ -1035,7 +1040,7 @@ def _order(graph: Any, changed: set[str]) -> tuple[tuple[Step, ...], dict[str, i
 
 def _effort(functions: Sequence[PlanFunction], blockers: Sequence[Hazard]) -> Effort:
     defs = sum(1 for f in functions if f.status == BECOMES_ASYNC)
-    awaits = sum(len(f.awaits) for f in functions)
+    awaits = len({(s.path, s.span) for f in functions for s in f.awaits})  # a site may dispatch to several
     swaps = [s for f in functions for s in f.swaps]
     bridges = [b for f in functions for b in f.bridges]
     manual = sum(1 for s in swaps if s.codemod is None) + sum(1 for b in bridges if b.manual) + len(blockers)
@@ -1130,6 +1135,15 @@ def _comprehension(project: Project, path: str, iter_span: Span) -> bool:
     return False
 
 
+def _own_method(project: Project, qualname: str, func: ast.expr) -> bool:
+    """`self.render(...)` / `cls.render(...)` that runs a project method (not Django's)."""
+    fn = project.functions.get(qualname)
+    if not (fn and fn.class_qualname and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+            and func.value.id in ("self", "cls")):
+        return False
+    return project.callee(f"{fn.class_qualname}.{func.attr}") is not None
+
+
 def _own_nodes(fn: ast.AST) -> Iterable[tuple[ast.AST, ast.AST]]:
     """(node, parent) in a function's body, nested functions and classes excluded."""
     stack = [(child, fn) for child in ast.iter_child_nodes(fn)]
@@ -1209,7 +1223,7 @@ def implicit_io(project: Project, qualname: str, covered: Sequence[Span] = ()) -
                 problems.append((path, _span(node), f"QuerySet `{node.id}` is evaluated implicitly"))
         elif isinstance(node, ast.Call):
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-            if name in _TEMPLATE_CALLS:
+            if name in _TEMPLATE_CALLS and not _own_method(project, qualname, node.func):
                 problems.append((path, _span(node), (f"`{name}(...)` renders a template synchronously (QuerySets and "
                                                      "lazy relations in its context would query on the event loop)")))
             elif name in _EVALUATING_BUILTINS and any(querysetish(a) for a in node.args) and not is_covered(node):

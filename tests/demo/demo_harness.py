@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 DEMO = HERE.parent.parent / "fixtures" / "demo"
@@ -71,6 +72,23 @@ def measure(app_dir: Path, n: int) -> dict[str, dict[str, object]]:
             f"--- stderr ---\n{proc.stderr[-6000:]}\n--- stdout ---\n{proc.stdout[-2000:]}"
         )
     return json.loads(proc.stdout)
+
+
+def run_json_script(runner: Path, app_dir: Path, *args: str, python_flags: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Run `python [flags] runner APP_DIR DB_PATH *args` in `app_dir` on a fresh SQLite file and
+    return the JSON it prints (the ASGI migration runners). Raises with the stderr tail if
+    the script fails; stderr is returned under the key `"<stderr>"`."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(app_dir), env.get("PYTHONPATH")]))
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # leave no __pycache__ in the fixtures
+    env["PYTHONHASHSEED"] = "0"
+    for name in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        env.pop(name, None)
+    with tempfile.TemporaryDirectory(prefix="deblock-migrate-") as tmp:
+        proc = subprocess.run([sys.executable, *python_flags, str(runner), str(app_dir), str(Path(tmp) / "app.sqlite3"),
+                               *args], check=False, cwd=app_dir, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, f"{runner.name} failed on {app_dir}\n{proc.stderr[-6000:]}"
+    return {**json.loads(proc.stdout), "<stderr>": proc.stderr}
 
 
 def fixed_copy(app: str, dest_root: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:

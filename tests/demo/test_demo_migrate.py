@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
-from demo_harness import DEMO
+from demo_harness import DEMO, run_json_script
 
 HERE = Path(__file__).resolve().parent
 RUNNER = HERE / "run_django_asgi.py"
@@ -32,17 +30,9 @@ _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.sqlite3", "*.db")
 
 
 def run_views(app_dir: Path, mode: str) -> dict[str, dict[str, object]]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(app_dir), env.get("PYTHONPATH")]))
-    env["PYTHONDONTWRITEBYTECODE"] = "1"  # leave no __pycache__ in fixtures/demo
-    env["PYTHONHASHSEED"] = "0"
-    for name in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"):
-        env.pop(name, None)
-    with tempfile.TemporaryDirectory(prefix="deblock-migrate-") as tmp:
-        proc = subprocess.run([sys.executable, str(RUNNER), str(app_dir), str(Path(tmp) / "demo.sqlite3"), mode],
-                              check=False, cwd=app_dir, env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, f"{RUNNER.name} failed on {app_dir}\n{proc.stderr[-6000:]}"
-    return json.loads(proc.stdout)
+    results = run_json_script(RUNNER, app_dir, mode)
+    results.pop("<stderr>")
+    return results
 
 
 def migrated_copy(root: Path, *flags: str) -> tuple[Path, subprocess.CompletedProcess[str]]:
