@@ -33,6 +33,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext, TransformFailure, transform_module
 
 from deblock.analyzer.project import Project
+from deblock.analyzer.spans import parse_in_characters, tree_span as _span
 from deblock.codemods import codemods
 from deblock.codemods._base import SpanCodemod
 from deblock.codemods.apply import unified_diff, write_atomic
@@ -120,10 +121,6 @@ def apply_fixes(source: str, fixes: Sequence[Fix], filename: str = "") -> tuple[
 
 
 # ---------------------------------------------------------------------- source checks
-def _span(node: ast.AST) -> Span:
-    return Span(node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0)  # type: ignore[attr-defined]
-
-
 class _Sources:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -138,7 +135,7 @@ class _Sources:
 
     def tree(self, path: str) -> ast.Module:
         if path not in self.trees:
-            tree = ast.parse(self.text(path))
+            tree = parse_in_characters(self.text(path))  # columns in characters, like the plan's spans
             self.trees[path] = tree
             self.parents[path] = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
         return self.trees[path]

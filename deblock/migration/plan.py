@@ -96,6 +96,7 @@ from deblock.analyzer.facts.model import ArgFact, CallFact
 from deblock.analyzer.facts.resolve import offload_index
 from deblock.analyzer.frameworks import LOOP, EntryPoint
 from deblock.analyzer.project import Project
+from deblock.analyzer.spans import parse_in_characters, tree_span as _span
 from deblock.knowledge import find_blocking
 from deblock.migration.hazards import Hazard, find_hazards, must_stay_sync
 from deblock.model import Span
@@ -699,16 +700,13 @@ def _override_hazard(project: Project, qualname: str, member: str, hazard: Hazar
 # ---------------------------------------------------------------------- with blocks
 def _with_block(project: Project, path: str, call_span: Span) -> Span | None:
     """The `with` statement whose item is the call at `call_span` (read from the file)."""
-    try:
-        tree = ast.parse((project.settings.root / path).read_bytes())
-    except (OSError, SyntaxError, ValueError):
-        return None
-    for node in ast.walk(tree):
+    tree = _tree(project, path)
+    for node in ast.walk(tree) if tree is not None else ():
         if isinstance(node, ast.With):
             for item in node.items:
                 expr = item.context_expr
                 if (expr.lineno, expr.col_offset) == (call_span.line, call_span.col):
-                    return Span(node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0)
+                    return _span(node)
     return None
 
 
@@ -1098,14 +1096,10 @@ class ImplicitIo:
     problems: tuple[tuple[str, Span, str], ...]  # (path, span, what): implicit I/O nothing rewrites
 
 
-def _span(node: ast.AST) -> Span:
-    return Span(node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0)  # type: ignore[attr-defined]
-
-
 def _tree(project: Project, path: str) -> ast.Module | None:
     def parse_file() -> ast.Module | None:
         try:
-            return ast.parse((project.settings.root / path).read_bytes())
+            return parse_in_characters((project.settings.root / path).read_bytes())
         except (OSError, SyntaxError, ValueError):
             return None
     return project.memo(("migration-ast", path), parse_file)

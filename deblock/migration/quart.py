@@ -32,6 +32,7 @@ from pathlib import PurePosixPath
 from deblock.analyzer.facts.model import ModuleFacts
 from deblock.analyzer.models import model_graph
 from deblock.analyzer.project import Project
+from deblock.analyzer.spans import tree_span as _span
 from deblock.knowledge import KnowledgeError, names_in, source_in, tomllib
 from deblock.model import Span
 
@@ -97,7 +98,7 @@ def template_text() -> str:
 
 
 # ---------------------------------------------------------------------- names
-def _extensions(project: Project) -> frozenset[str]:
+def _extensions() -> frozenset[str]:
     from deblock.orm_knowledge import sqlalchemy_orm
 
     return frozenset(sqlalchemy_orm().extensions)
@@ -105,14 +106,14 @@ def _extensions(project: Project) -> frozenset[str]:
 
 def extension_names(project: Project, module: ModuleFacts) -> list[str]:
     """Names bound in `module` to Flask-SQLAlchemy's `db` object."""
-    extensions = _extensions(project)
+    extensions = _extensions()
     return sorted(name for name, target in project.bindings(module).items()
                   if (project.resolve(target) or target) in extensions)
 
 
 def is_db_session(project: Project, receiver: str) -> bool:
     """`flask_sqlalchemy.SQLAlchemy.session` (resolved): Flask-SQLAlchemy's scoped session."""
-    return any(receiver == f"{ext}.session" for ext in _extensions(project))
+    return any(receiver == f"{ext}.session" for ext in _extensions())
 
 
 def quart_call(project: Project, resolved: str) -> str | None:
@@ -125,7 +126,7 @@ def quart_call(project: Project, resolved: str) -> str | None:
         return f"await request.{method}(...)"
     if is_db_session(project, receiver) and method in knowledge.session_awaited:
         return f"AsyncSession: await db.session.{method}(...)"
-    if receiver in _extensions(project) and method in knowledge.extension_awaited:
+    if receiver in _extensions() and method in knowledge.extension_awaited:
         return f"await db.{method}(...)"
     return None
 
@@ -206,10 +207,6 @@ class AttributeSite:
     text: str  # `post.author`
     kind: str  # "request" | "relation"
     blocked: str | None  # why `await` cannot go there (a lambda, a generator expression), if so
-
-
-def _span(node: ast.AST) -> Span:
-    return Span(node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0)  # type: ignore[attr-defined]
 
 
 class _Types:
@@ -382,7 +379,7 @@ def project_edits(project: Project, sources: Mapping[str, ast.Module]) -> tuple[
     edits: list[ProjectEdit] = []
     notes: list[ProjectNote] = []
     new_files: dict[str, str] = {}
-    db_folders: dict[str, str] = {}  # folder of a module importing flask_sqlalchemy -> its dotted package
+    db_folders: set[str] = set()  # folders of the modules importing flask_sqlalchemy
     for module in project:
         tree = sources.get(module.path)
         if tree is None:
@@ -395,9 +392,8 @@ def project_edits(project: Project, sources: Mapping[str, ast.Module]) -> tuple[
                     edits.append(ProjectEdit(module.path, "rewrite_import_from", _span(node), f"{node.module} -> quart",
                                              (("module", knowledge.modules[node.module]), ("renames", renames))))
                 elif node.module == knowledge.extension_module:
-                    folder = str(PurePosixPath(module.path).parent)
+                    db_folders.add(str(PurePosixPath(module.path).parent))
                     package = module.module if module.is_package else module.module.rpartition(".")[0]
-                    db_folders[folder] = package
                     names = {a.name for a in node.names}
                     if names - {"SQLAlchemy"}:
                         notes.append(ProjectNote(module.path, node.lineno, "only `SQLAlchemy` is provided by quart_db.py; "

@@ -89,7 +89,7 @@ FILES = {
         @bp.get("/posts/<int:pk>/author")
         def author(pk):
             post = db.session.get(Post, pk)
-            return jsonify(name=post.author.name, first=sorted(["a", "b"], key=lambda t: (post.author.name, t))[0])
+            return jsonify(note="café ☕", name=post.author.name, first=sorted(["a", "b"], key=lambda t: (post.author.name, t))[0])
 
 
         @bp.get("/pages")
@@ -155,7 +155,8 @@ def test_request_body_templates_and_session_calls_are_awaited(migrated: Migratio
 def test_relationship_reads_on_typed_instances(migrated: Migration) -> None:
     views = migrated.results["app/views.py"]
     assert "titles = [p.title for p in await found.awaitable_attrs.posts]" in views
-    assert "name=(await post.awaitable_attrs.author).name" in views
+    # after non-ASCII text on the same line: positions are characters, not UTF-8 bytes
+    assert 'note="café ☕", name=(await post.awaitable_attrs.author).name' in views
     assert "jsonify([u.name for u in everyone])" in views  # a column is not a relationship
 
 

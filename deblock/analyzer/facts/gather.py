@@ -9,7 +9,6 @@ leak the async context, see style.md §1 on Fixit's bug).
 from __future__ import annotations
 
 import ast
-import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -40,11 +39,11 @@ from deblock.analyzer.facts.resolve import (
     looks_like_class,
     offload_index,
 )
+from deblock.analyzer.spans import node_span, source_lines
 from deblock.model import Span
 
 _FILE_WRAPPERS = frozenset({"trio.wrap_file", "anyio.wrap_file"})
 _ANNOTATED = ("typing.Annotated", "typing_extensions.Annotated")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _ARG_DEPTH = 2  # nesting kept for call arguments (`path("x", View.as_view())`)
 _ASSIGN_DEPTH = 5  # module-level values (`urlpatterns`, `DATABASES`) are kept deeper
 _LITERAL_STR_MAX = 200
@@ -96,9 +95,7 @@ class FactGatherer(ast.NodeVisitor):
     def __init__(self, module: str, is_package: bool, source: str) -> None:
         self.module = module
         self.package = module if is_package else module.rpartition(".")[0]
-        # Python ends lines only at \r\n, \r and \n; str.splitlines() also splits at
-        # \x0c, \u2028, ... and would shift the byte->character column map.
-        self._lines = None if source.isascii() else _LINE_BREAK.split(source)
+        self._lines = source_lines(source)
         module_frame = _Frame("module", module)
         self.stack: list[_Frame] = [module_frame]
         self.imports: list[ImportFact] = []
@@ -143,20 +140,8 @@ class FactGatherer(ast.NodeVisitor):
                 self.visit(value)
 
     # ------------------------------------------------------------------ positions
-    def _col(self, line: int, byte_col: int) -> int:
-        if self._lines is None or line > len(self._lines):
-            return byte_col
-        text = self._lines[line - 1]
-        if text.isascii():
-            return byte_col
-        return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
-
     def span(self, node: ast.AST) -> Span:
-        line, end_line = node.lineno, node.end_lineno or node.lineno  # type: ignore[attr-defined]
-        col, end_col = node.col_offset, node.end_col_offset or 0  # type: ignore[attr-defined]
-        if self._lines is not None:
-            col, end_col = self._col(line, col), self._col(end_line, end_col)
-        return Span(line, col, end_line, end_col)
+        return node_span(node, self._lines)
 
     # ------------------------------------------------------------------ resolution
     def _function_frame(self) -> _Frame | None:
